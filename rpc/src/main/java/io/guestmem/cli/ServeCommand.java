@@ -1,0 +1,87 @@
+package io.guestmem.cli;
+
+import io.guestmem.rpc.server.GuestmemServer;
+import io.guestmem.rpc.server.StateDirectory;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code guestmem serve}: run the service until SIGTERM/SIGINT. */
+@Command(name = "serve", mixinStandardHelpOptions = true,
+    description = "Serve guestmem.v1 on a unix socket (local VMMs) and on TCP with TLS (relying parties).")
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--state-dir", paramLabel = "DIR",
+      description = "State directory (default: /var/lib/guestmem as root, else $XDG_STATE_HOME/guestmem).")
+  Path stateDir;
+
+  @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:" + GuestmemServer.Options.DEFAULT_TCP_PORT,
+      description = "TCP+TLS listen address (default: ${DEFAULT-VALUE}; port 0 picks a free port).")
+  String listen;
+
+  @Option(names = "--no-tcp", description = "Serve only the unix socket.")
+  boolean noTcp;
+
+  @Option(names = "--tls-cert", paramLabel = "PEM", description = "TLS certificate (default: self-signed, created in the state directory).")
+  Path tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM) for --tls-cert.")
+  Path tlsKey;
+
+  @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
+  long drainSeconds;
+
+  @Spec CommandSpec spec;
+
+  @Override
+  public Integer call() throws Exception {
+    PrintWriter err = spec.commandLine().getErr();
+    if ((tlsCert == null) != (tlsKey == null)) {
+      err.println("guestmem serve: --tls-cert and --tls-key go together");
+      return Main.EXIT_USAGE;
+    }
+    int colon = listen.lastIndexOf(':');
+    if (colon <= 0) {
+      err.println("guestmem serve: --listen wants HOST:PORT, got " + listen);
+      return Main.EXIT_USAGE;
+    }
+    String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+    int port;
+    try {
+      port = Integer.parseInt(listen.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      err.println("guestmem serve: bad port in --listen " + listen);
+      return Main.EXIT_USAGE;
+    }
+    Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
+    GuestmemServer server = new GuestmemServer(new GuestmemServer.Options(
+        dir, host, port, !noTcp, tlsCert, tlsKey, GuestmemServer.Options.DEFAULT_MAX_MESSAGE_BYTES));
+    GuestmemServer.Endpoints ep = server.start();
+    PrintWriter out = spec.commandLine().getOut();
+    out.println("guestmem " + VersionProvider.version() + " serving");
+    out.println("  state dir   " + dir.toAbsolutePath());
+    out.println("  unix        " + ep.unix());
+    if (ep.tcp() != null) {
+      out.println("  tcp (TLS)   " + ep.tcp() + "  certificate sha256 " + ep.tlsCertSha256());
+    }
+    out.println("  endpoints   " + dir.toAbsolutePath().resolve("endpoints.json"));
+    out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        server.shutdown(drainSeconds);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } finally {
+        stopped.countDown();
+      }
+    }, "guestmem-shutdown"));
+    server.awaitTermination();
+    stopped.await();
+    return 0;
+  }
+}

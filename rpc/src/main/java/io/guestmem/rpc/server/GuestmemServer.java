@@ -1,0 +1,221 @@
+package io.guestmem.rpc.server;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.grpc.BindableService;
+import io.grpc.Server;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.GrpcSslContexts;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
+import io.grpc.protobuf.services.ProtoReflectionServiceV1;
+import io.guestmem.memory.HostCapabilities;
+import io.guestmem.memory.HostProbe;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Wires and runs guestmem: a unix-socket listener for local clients (the VMM) and a TCP+TLS
+ * listener for relying parties, both serving the same {@code guestmem.v1} services plus the
+ * standard health and reflection services. Writes {@code endpoints.json} once listening.
+ */
+public final class GuestmemServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(GuestmemServer.class);
+
+  /** Where and how to listen. */
+  public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
+                        Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes) {
+    public static final int DEFAULT_TCP_PORT = 7443;
+    public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
+
+    public static Options defaults(Path stateDir) {
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES);
+    }
+  }
+
+  /** What a started server listens on (the content of {@code endpoints.json}). */
+  public record Endpoints(Path unix, String tcp, String tlsCertSha256) {}
+
+  private final Options options;
+  private final HealthStatusManager health = new HealthStatusManager();
+  private final List<Server> servers = new ArrayList<>();
+  private EventLoopGroup unixBoss;
+  private EventLoopGroup unixWorkers;
+  private StateDirectory state;
+  private Endpoints endpoints;
+  /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
+  private boolean ownsSocket;
+
+  public GuestmemServer(Options options) {
+    this.options = options;
+  }
+
+  /** Starts both listeners; on any failure, whatever was started is stopped again. */
+  public Endpoints start() throws IOException, GeneralSecurityException {
+    state = StateDirectory.open(options.stateDir());
+    HostCapabilities caps = HostProbe.probe();
+    List<ServerServiceDefinition> services = new ArrayList<>();
+    for (BindableService s : List.of(new CapabilitiesService(caps), health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
+      services.add(s.bindService());
+    }
+    try {
+      Path sock = startUnix(services);
+      String tcp = null;
+      String sha = null;
+      if (options.tcpEnabled()) {
+        TlsMaterial tls = options.tlsCertificate() != null
+            ? TlsMaterial.fromFiles(options.tlsCertificate(), options.tlsPrivateKey())
+            : TlsMaterial.selfSigned(state.tlsDirectory());
+        Server s = withServices(NettyServerBuilder.forAddress(new InetSocketAddress(options.tcpHost(), options.tcpPort())), services)
+            .sslContext(GrpcSslContexts.forServer(tls.certificate().toFile(), tls.privateKey().toFile()).build())
+            .build()
+            .start();
+        servers.add(s);
+        InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
+        tcp = hostPort(options.tcpHost(), bound.getPort());
+        sha = tls.certificateSha256();
+      }
+      health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
+      endpoints = new Endpoints(sock, tcp, sha);
+      writeEndpoints(endpoints);
+      log.info("guestmem serving: unix={} tcp={}", sock, tcp);
+      return endpoints;
+    } catch (IOException | GeneralSecurityException | RuntimeException e) {
+      close();
+      throw e;
+    }
+  }
+
+  private Path startUnix(List<ServerServiceDefinition> services) throws IOException {
+    if (!Epoll.isAvailable()) {
+      throw new IOException("unix-socket transport needs Linux epoll: " + Epoll.unavailabilityCause());
+    }
+    Path sock = state.controlSocket();
+    removeStaleSocket(sock);
+    unixBoss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+    unixWorkers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), EpollIoHandler.newFactory());
+    Server s = withServices(NettyServerBuilder.forAddress(new DomainSocketAddress(sock.toString())), services)
+        .channelType(EpollServerDomainSocketChannel.class)
+        .bossEventLoopGroup(unixBoss)
+        .workerEventLoopGroup(unixWorkers)
+        .build()
+        .start();
+    servers.add(s);
+    ownsSocket = true;
+    // Any local user may connect; what they may do is decided per call from their peer credentials.
+    Files.setPosixFilePermissions(sock, PosixFilePermissions.fromString("rw-rw-rw-"));
+    return sock;
+  }
+
+  private NettyServerBuilder withServices(NettyServerBuilder b, List<ServerServiceDefinition> services) {
+    b.maxInboundMessageSize(options.maxInboundMessageBytes())
+        .maxConcurrentCallsPerConnection(1024)
+        .permitKeepAliveTime(10, TimeUnit.SECONDS);
+    services.forEach(b::addService);
+    return b;
+  }
+
+  /** A socket file left by a dead instance is removed; one that still answers means another guestmem runs. */
+  private static void removeStaleSocket(Path sock) throws IOException {
+    if (!Files.exists(sock)) {
+      return;
+    }
+    try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
+      ch.connect(UnixDomainSocketAddress.of(sock));
+      throw new IOException("another guestmem is already serving on " + sock);
+    } catch (java.net.SocketException e) {
+      Files.deleteIfExists(sock);
+    }
+  }
+
+  private static String hostPort(String host, int port) {
+    return host.contains(":") ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  private void writeEndpoints(Endpoints e) throws IOException {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("unix", e.unix().toString());
+    if (e.tcp() != null) {
+      m.put("tcp", e.tcp());
+      m.put("tlsCertSha256", e.tlsCertSha256());
+    }
+    Path target = state.endpointsFile();
+    Path tmp = target.resolveSibling("endpoints.json.tmp");
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
+    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  public Endpoints endpoints() {
+    return endpoints;
+  }
+
+  /** Blocks until the servers terminate. */
+  public void awaitTermination() throws InterruptedException {
+    for (Server s : servers) {
+      s.awaitTermination();
+    }
+  }
+
+  /**
+   * Graceful stop: health goes NOT_SERVING, new calls are refused, in-flight calls get
+   * {@code drainSeconds} to finish, then the rest are cancelled.
+   */
+  public void shutdown(long drainSeconds) throws InterruptedException {
+    health.enterTerminalState();
+    for (Server s : servers) {
+      s.shutdown();
+    }
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(drainSeconds);
+    for (Server s : servers) {
+      long left = Math.max(0, deadline - System.nanoTime());
+      if (!s.awaitTermination(left, TimeUnit.NANOSECONDS)) {
+        s.shutdownNow();
+      }
+    }
+    close();
+  }
+
+  @Override
+  public void close() {
+    for (Server s : servers) {
+      s.shutdownNow();
+    }
+    servers.clear();
+    if (unixBoss != null) {
+      unixBoss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      unixWorkers.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+      unixBoss = null;
+    }
+    if (state != null && ownsSocket) {
+      ownsSocket = false;
+      try {
+        Files.deleteIfExists(state.controlSocket());
+        Files.deleteIfExists(state.endpointsFile());
+      } catch (IOException e) {
+        log.warn("cannot remove socket or endpoints file: {}", e.toString());
+      }
+    }
+  }
+}
