@@ -1,0 +1,190 @@
+package io.guestmem.attestation.pki;
+
+import java.io.IOException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HexFormat;
+import java.util.List;
+import org.bouncycastle.asn1.ASN1InputStream;
+import org.bouncycastle.asn1.ASN1Primitive;
+import org.bouncycastle.asn1.x500.RDN;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x500.style.IETFUtils;
+import org.bouncycastle.asn1.x509.Certificate;
+import org.bouncycastle.asn1.x509.CertificateList;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509CertificateHolder;
+
+/**
+ * Reads certificates and CRLs in the encodings collateral arrives in: DER, one or more PEM
+ * blocks (a trailing NUL, as in TDX certification data, is tolerated), and URL-encoded PEM as
+ * Intel PCS sends issuer chains in HTTP headers. Serial number 0 (every AMD VCEK/VLEK) is
+ * accepted: RFC 5280's positive-serial rule is deliberately not enforced.
+ */
+public final class Certificates {
+  private static final String BEGIN = "-----BEGIN ";
+  private static final String DASHES = "-----";
+
+  private Certificates() {}
+
+  /** All certificates in {@code data}, in order. */
+  public static List<X509CertificateHolder> parseAll(byte[] data, String source)
+      throws CertificateParseException {
+    List<X509CertificateHolder> out = new ArrayList<>();
+    for (byte[] der : derBlocks(data, "CERTIFICATE", source)) {
+      out.add(certificate(der, source));
+    }
+    if (out.isEmpty()) {
+      throw new CertificateParseException(source + ": no certificate found");
+    }
+    return out;
+  }
+
+  /** All CRLs in {@code data} (DER or PEM "X509 CRL"), in order. */
+  public static List<X509CRLHolder> parseCrls(byte[] data, String source) throws CertificateParseException {
+    List<X509CRLHolder> out = new ArrayList<>();
+    for (byte[] der : derBlocks(data, "X509 CRL", source)) {
+      try {
+        out.add(new X509CRLHolder(CertificateList.getInstance(strictDer(der, source))));
+      } catch (IllegalArgumentException | IllegalStateException e) {
+        throw new CertificateParseException(source + ": not an X.509 CRL: " + e.getMessage(), e);
+      }
+    }
+    if (out.isEmpty()) {
+      throw new CertificateParseException(source + ": no CRL found");
+    }
+    return out;
+  }
+
+  public static X509CertificateHolder certificate(byte[] der, String source) throws CertificateParseException {
+    try {
+      return new X509CertificateHolder(Certificate.getInstance(strictDer(der, source)));
+    } catch (IllegalArgumentException | IllegalStateException e) {
+      throw new CertificateParseException(source + ": not an X.509 certificate: " + e.getMessage(), e);
+    }
+  }
+
+  private static ASN1Primitive strictDer(byte[] der, String source) throws CertificateParseException {
+    try (ASN1InputStream in = new ASN1InputStream(der, true)) {
+      ASN1Primitive p = in.readObject();
+      if (p == null) {
+        throw new CertificateParseException(source + ": empty DER");
+      }
+      if (in.available() > 0 || in.readObject() != null) {
+        throw new CertificateParseException(source + ": trailing bytes after DER object");
+      }
+      return p;
+    } catch (IOException | RuntimeException e) {
+      throw new CertificateParseException(source + ": malformed DER at byte 0: " + e.getMessage(), e);
+    }
+  }
+
+  /** Splits PEM (or URL-encoded PEM) into DER blocks of the given label; DER input is one block. */
+  static List<byte[]> derBlocks(byte[] data, String label, String source) throws CertificateParseException {
+    int end = data.length;
+    while (end > 0 && (data[end - 1] == 0 || Character.isWhitespace(data[end - 1]))) {
+      end--;
+    }
+    if (end == 0) {
+      throw new CertificateParseException(source + ": empty");
+    }
+    if ((data[0] & 0xFF) == 0x30) {
+      return derSequence(data, end, source);
+    }
+    String text = new String(data, 0, end, StandardCharsets.US_ASCII);
+    if (!text.contains(BEGIN) && text.contains("%")) {
+      try {
+        text = URLDecoder.decode(text, StandardCharsets.US_ASCII);
+      } catch (IllegalArgumentException e) {
+        throw new CertificateParseException(source + ": bad URL encoding: " + e.getMessage(), e);
+      }
+    }
+    List<byte[]> out = new ArrayList<>();
+    String begin = BEGIN + label + DASHES;
+    String endMarker = "-----END " + label + DASHES;
+    int pos = 0;
+    while (true) {
+      int b = text.indexOf(begin, pos);
+      if (b < 0) {
+        break;
+      }
+      int e = text.indexOf(endMarker, b);
+      if (e < 0) {
+        throw new CertificateParseException(source + ": PEM block at char " + b + " has no END line");
+      }
+      String body = text.substring(b + begin.length(), e).replaceAll("\\s", "");
+      try {
+        out.add(Base64.getDecoder().decode(body));
+      } catch (IllegalArgumentException ex) {
+        throw new CertificateParseException(source + ": bad base64 in PEM block at char " + b, ex);
+      }
+      pos = e + endMarker.length();
+    }
+    String rest = text.substring(pos).strip();
+    if (!out.isEmpty() && !rest.isEmpty()) {
+      throw new CertificateParseException(source + ": unexpected text after last PEM block at char " + pos);
+    }
+    return out;
+  }
+
+  /** One or more concatenated DER objects. */
+  private static List<byte[]> derSequence(byte[] data, int end, String source) throws CertificateParseException {
+    List<byte[]> out = new ArrayList<>();
+    int pos = 0;
+    while (pos < end) {
+      int len = derLength(data, pos, source);
+      if (pos + len > data.length) {
+        throw new CertificateParseException(source + ": DER object at byte " + pos + " overruns input");
+      }
+      out.add(java.util.Arrays.copyOfRange(data, pos, pos + len));
+      pos += len;
+    }
+    return out;
+  }
+
+  private static int derLength(byte[] d, int pos, String source) throws CertificateParseException {
+    if (pos + 2 > d.length || (d[pos] & 0xFF) != 0x30) {
+      throw new CertificateParseException(source + ": expected DER SEQUENCE at byte " + pos);
+    }
+    int l = d[pos + 1] & 0xFF;
+    if (l < 0x80) {
+      return 2 + l;
+    }
+    int n = l & 0x7F;
+    if (n == 0 || n > 3 || pos + 2 + n > d.length) {
+      throw new CertificateParseException(source + ": bad DER length at byte " + (pos + 1));
+    }
+    int len = 0;
+    for (int i = 0; i < n; i++) {
+      len = (len << 8) | (d[pos + 2 + i] & 0xFF);
+    }
+    return 2 + n + len;
+  }
+
+  public static String sha256Hex(X509CertificateHolder cert) {
+    try {
+      return sha256Hex(cert.getEncoded());
+    } catch (IOException e) {
+      throw new IllegalStateException("re-encoding a parsed certificate failed", e);
+    }
+  }
+
+  public static String sha256Hex(byte[] data) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is mandatory in every JDK", e);
+    }
+  }
+
+  /** The CN of a name, or "" if it has none. */
+  public static String commonName(X500Name name) {
+    RDN[] cns = name.getRDNs(BCStyle.CN);
+    return cns.length == 0 ? "" : IETFUtils.valueToString(cns[0].getFirst().getValue());
+  }
+}

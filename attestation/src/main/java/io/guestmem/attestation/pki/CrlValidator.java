@@ -1,0 +1,75 @@
+package io.guestmem.attestation.pki;
+
+import io.guestmem.attestation.Appraisal;
+import io.guestmem.attestation.Ar4siClaim;
+import io.guestmem.attestation.CollateralItem;
+import io.guestmem.attestation.Reason;
+import io.guestmem.attestation.collateral.VerifiedCache;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.bouncycastle.cert.X509CRLEntryHolder;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509CertificateHolder;
+
+/**
+ * Checks a CRL and the revocation status of certificates it covers:
+ *
+ * <ol>
+ *   <li>{@code .issuer}: the CRL issuer DN equals the issuing certificate's subject;
+ *   <li>{@code .signature}: the issuing certificate's key verifies the CRL (cached);
+ *   <li>{@code .validity}: thisUpdate ≤ at ≤ nextUpdate (a CRL without nextUpdate is treated as
+ *       expired);
+ *   <li>{@code .revocation.<name>}: each given certificate's serial is not listed.
+ * </ol>
+ */
+public final class CrlValidator {
+  private CrlValidator() {}
+
+  /**
+   * @param subjects certificates whose serials must not be listed, by display name; they must
+   *     have been issued by {@code issuer}
+   */
+  public static boolean check(String prefix, X509CRLHolder crl, X509CertificateHolder issuer,
+      Map<String, X509CertificateHolder> subjects, Instant at, VerifiedCache cache, Appraisal out,
+      Ar4siClaim category) {
+    boolean ok = out.check(prefix + ".issuer", category, crl.getIssuer().equals(issuer.getSubject()),
+        Reason.CRL_ISSUER_MISMATCH, "CRL issuer " + crl.getIssuer() + ", expected " + issuer.getSubject());
+    ok &= out.check(prefix + ".signature", category, signedBy(crl, issuer, at, cache),
+        Reason.CRL_SIGNATURE_INVALID, "CRL signature by " + issuer.getSubject());
+    Instant thisUpdate = crl.getThisUpdate().toInstant();
+    Instant nextUpdate = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
+    String window = "thisUpdate " + thisUpdate + ", nextUpdate " + nextUpdate + ", appraised at " + at;
+    if (at.isBefore(thisUpdate)) {
+      ok &= out.fail(prefix + ".validity", category, Reason.CRL_NOT_YET_VALID, window);
+    } else if (nextUpdate == null || at.isAfter(nextUpdate)) {
+      ok &= out.fail(prefix + ".validity", category, Reason.CRL_EXPIRED, window);
+    } else {
+      out.pass(prefix + ".validity", category, window);
+    }
+    if (nextUpdate != null) {
+      out.collateral(new CollateralItem(prefix, thisUpdate, nextUpdate, crl.getIssuer().toString()));
+    }
+    for (Map.Entry<String, X509CertificateHolder> s : subjects.entrySet()) {
+      X509CRLEntryHolder entry = crl.getRevokedCertificate(s.getValue().getSerialNumber());
+      ok &= out.check(prefix + ".revocation." + s.getKey(), category, entry == null, Reason.REVOKED,
+          entry == null ? "serial 0x" + s.getValue().getSerialNumber().toString(16) + " not listed"
+              : "serial 0x" + s.getValue().getSerialNumber().toString(16) + " revoked "
+                  + entry.getRevocationDate().toInstant());
+    }
+    return ok;
+  }
+
+  static boolean signedBy(X509CRLHolder crl, X509CertificateHolder issuer, Instant at, VerifiedCache cache) {
+    String key;
+    try {
+      key = "crlsig:" + Certificates.sha256Hex(crl.getEncoded()) + ":" + Certificates.sha256Hex(issuer);
+    } catch (java.io.IOException e) {
+      return false;
+    }
+    Instant until = crl.getNextUpdate() == null ? at : crl.getNextUpdate().toInstant();
+    return cache.getOrVerify(key, at, () -> Signatures.crlSignedBy(crl, issuer)
+        ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, until.plusSeconds(1)))
+        : Optional.<VerifiedCache.Verified<Boolean>>empty()).isPresent();
+  }
+}

@@ -1,0 +1,113 @@
+package io.guestmem.attestation.pki;
+
+import java.io.IOException;
+import java.math.BigInteger;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
+import org.bouncycastle.asn1.x9.ECNamedCurveTable;
+import org.bouncycastle.asn1.x9.X9ECParameters;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.crypto.params.AsymmetricKeyParameter;
+import org.bouncycastle.crypto.params.ECDomainParameters;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+import org.bouncycastle.crypto.signers.ECDSASigner;
+import org.bouncycastle.crypto.util.PublicKeyFactory;
+import org.bouncycastle.math.ec.ECPoint;
+
+/**
+ * ECDSA verification over raw signed bytes with BouncyCastle's lightweight API (several times
+ * faster than SunEC) and the JDK's SHA-2 (hardware accelerated). Signatures arrive as the raw
+ * big-integer pair (r, s) the evidence formats use, never as DER.
+ */
+public final class Ecdsa {
+  public static final ECDomainParameters P256 = domain("secp256r1");
+  public static final ECDomainParameters P384 = domain("secp384r1");
+
+  private Ecdsa() {}
+
+  private static ECDomainParameters domain(String name) {
+    X9ECParameters p = ECNamedCurveTable.getByName(name);
+    return new ECDomainParameters(p.getCurve(), p.getG(), p.getN(), p.getH(), p.getSeed());
+  }
+
+  /**
+   * A P-256 public key from its raw 64-byte x‖y form (TDX attestation key); the point is checked
+   * to lie on the curve.
+   */
+  public static ECPublicKeyParameters p256FromRaw(byte[] xy) throws CertificateParseException {
+    if (xy.length != 64) {
+      throw new CertificateParseException("P-256 raw key must be 64 bytes, got " + xy.length);
+    }
+    byte[] uncompressed = new byte[65];
+    uncompressed[0] = 0x04;
+    System.arraycopy(xy, 0, uncompressed, 1, 64);
+    try {
+      ECPoint q = P256.getCurve().decodePoint(uncompressed);
+      return new ECPublicKeyParameters(q, P256);
+    } catch (IllegalArgumentException e) {
+      throw new CertificateParseException("raw P-256 key is not a point on the curve", e);
+    }
+  }
+
+  /** The EC public key of a certificate. */
+  public static ECPublicKeyParameters publicKey(X509CertificateHolder cert) throws CertificateParseException {
+    try {
+      AsymmetricKeyParameter k = PublicKeyFactory.createKey(cert.getSubjectPublicKeyInfo());
+      if (k instanceof ECPublicKeyParameters ec) {
+        return ec;
+      }
+      throw new CertificateParseException("certificate key is not an EC key: " + cert.getSubject());
+    } catch (IOException | IllegalArgumentException e) {
+      throw new CertificateParseException("certificate public key does not parse: " + cert.getSubject(), e);
+    }
+  }
+
+  /** Field size in bytes of the key's curve (32 for P-256, 48 for P-384). */
+  public static int fieldBytes(ECPublicKeyParameters key) {
+    return (key.getParameters().getCurve().getFieldSize() + 7) / 8;
+  }
+
+  /** Verifies r‖s (big-endian, each {@code len/2} bytes) over SHA-256 of {@code message}. */
+  public static boolean verifySha256(ECPublicKeyParameters key, byte[] message, int off, int len,
+      byte[] rs) {
+    return verifyRs(key, digest("SHA-256", message, off, len), rs);
+  }
+
+  /** Verifies r‖s (big-endian) over SHA-384 of {@code message}. */
+  public static boolean verifySha384(ECPublicKeyParameters key, byte[] message, int off, int len,
+      byte[] rs) {
+    return verifyRs(key, digest("SHA-384", message, off, len), rs);
+  }
+
+  private static boolean verifyRs(ECPublicKeyParameters key, byte[] digest, byte[] rs) {
+    if (rs.length % 2 != 0 || rs.length == 0) {
+      return false;
+    }
+    int half = rs.length / 2;
+    BigInteger r = new BigInteger(1, Arrays.copyOfRange(rs, 0, half));
+    BigInteger s = new BigInteger(1, Arrays.copyOfRange(rs, half, rs.length));
+    return verify(key, digest, r, s);
+  }
+
+  /** Verifies (r, s) over an already computed digest. */
+  public static boolean verify(ECPublicKeyParameters key, byte[] digest, BigInteger r, BigInteger s) {
+    BigInteger n = key.getParameters().getN();
+    if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
+      return false;
+    }
+    ECDSASigner signer = new ECDSASigner();
+    signer.init(false, key);
+    return signer.verifySignature(digest, r, s);
+  }
+
+  public static byte[] digest(String algorithm, byte[] message, int off, int len) {
+    try {
+      MessageDigest md = MessageDigest.getInstance(algorithm);
+      md.update(message, off, len);
+      return md.digest();
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(algorithm + " is mandatory in every JDK", e);
+    }
+  }
+}
