@@ -176,14 +176,17 @@ public record VekExtensions(
 
   /** Decodes the extensions of a DER certificate. */
   public static VekExtensions fromCertificate(byte[] certificateDer) throws MalformedLayoutException {
-    Certificate cert;
+    Extensions exts;
     try {
       ASN1Primitive p = ASN1Primitive.fromByteArray(certificateDer);
-      cert = Certificate.getInstance(p);
+      Certificate cert = p == null ? null : Certificate.getInstance(p);
+      if (cert == null) {
+        throw new MalformedLayoutException("Certificate", -1, "not a DER X.509 certificate: empty input");
+      }
+      exts = cert.getTBSCertificate().getExtensions();
     } catch (IOException | RuntimeException e) {
       throw new MalformedLayoutException("Certificate", -1, "not a DER X.509 certificate: " + e.getMessage(), e);
     }
-    Extensions exts = cert.getTBSCertificate().getExtensions();
     if (exts == null) {
       throw new MalformedLayoutException("extensions", -1, "certificate has no extensions");
     }
