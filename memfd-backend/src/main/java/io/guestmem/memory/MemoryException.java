@@ -35,7 +35,11 @@ public final class MemoryException extends Exception {
     /** The journal could not record the change; nothing was acknowledged. */
     JOURNAL_FAILED,
     /** A system call failed unexpectedly. */
-    SYSCALL_FAILED
+    SYSCALL_FAILED,
+    /** ATTACHED lease whose private fd has not been handed over yet. */
+    NOT_ATTACHED,
+    /** Host I/O mapping requested over a range that is not entirely SHARED. */
+    RANGE_NOT_SHARED
   }
 
   private final Reason reason;

@@ -58,4 +58,24 @@ public final class LibC {
   public static native int getuid();
 
   public static native String strerror(int errnum);
+
+  public static native int mincore(Pointer addr, long length, byte[] vec);
+
+  public static native long lseek(int fd, long offset, int whence);
+
+  public static native int socket(int domain, int type, int protocol);
+
+  public static native int socketpair(int domain, int type, int protocol, int[] sv);
+
+  public static native int bind(int fd, Pointer addr, int addrlen);
+
+  public static native int listen(int fd, int backlog);
+
+  public static native int accept4(int fd, Pointer addr, Pointer addrlen, int flags);
+
+  public static native int connect(int fd, Pointer addr, int addrlen);
+
+  public static native long sendmsg(int fd, Pointer msg, int flags);
+
+  public static native long recvmsg(int fd, Pointer msg, int flags);
 }

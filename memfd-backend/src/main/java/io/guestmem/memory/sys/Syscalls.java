@@ -19,6 +19,7 @@ public final class Syscalls {
   public static final int F_SETFD = 2;
   public static final int F_GETFL = 3;
   public static final int FD_CLOEXEC = 1;
+  public static final int F_DUPFD_CLOEXEC = 1030;
   public static final int F_ADD_SEALS = 1033;
   public static final int F_GET_SEALS = 1034;
   public static final int F_SEAL_SEAL = 0x0001;
@@ -37,6 +38,12 @@ public final class Syscalls {
   public static final int PROT_WRITE = 2;
   public static final int MAP_SHARED = 0x01;
   public static final int MAP_PRIVATE = 0x02;
+  public static final int MAP_POPULATE = 0x8000;
+  /** The base page size guestmem works in (x86-64 and the usual aarch64 configuration). */
+  public static final long PAGE_SIZE_HINT = 4096;
+
+  public static final int SEEK_DATA = 3;
+  public static final int SEEK_HOLE = 4;
 
   /** x86-64 syscall number of memfd_secret(2). */
   public static final long SYS_MEMFD_SECRET = 447;
@@ -66,6 +73,20 @@ public final class Syscalls {
 
   public static int fcntl(int fd, String name, int cmd, int arg) throws ErrnoException {
     return check("fcntl(" + name + ")", LibC.fcntl(fd, cmd, arg));
+  }
+
+  /** Duplicates {@code fd} to the lowest free fd number, with FD_CLOEXEC set. */
+  public static int dupCloexec(int fd) throws ErrnoException {
+    return fcntl(fd, "F_DUPFD_CLOEXEC", F_DUPFD_CLOEXEC, 0);
+  }
+
+  /** lseek; returns the new offset or throws (SEEK_DATA past the last data gives ENXIO). */
+  public static long lseek(int fd, long offset, int whence) throws ErrnoException {
+    long rc = LibC.lseek(fd, offset, whence);
+    if (rc < 0) {
+      throw new ErrnoException("lseek", Native.getLastError());
+    }
+    return rc;
   }
 
   /** Sets FD_CLOEXEC on an fd the kernel returned without it (guest_memfd, received fds). */

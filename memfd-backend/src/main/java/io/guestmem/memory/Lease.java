@@ -1,0 +1,70 @@
+package io.guestmem.memory;
+
+import java.util.List;
+import java.util.OptionalInt;
+
+/**
+ * The memory of one VM: a private backing, a shared backing, a size and a page-state map. A new
+ * lease starts with every page PRIVATE and nothing allocated.
+ *
+ * <p>Contract for every mutating call: it is all-or-nothing. It either completes, is recorded in
+ * the journal and is acknowledged by returning, or it throws {@link MemoryException} with a
+ * stable reason and the page states, allocations and journal are exactly as before the call.
+ * Requests on disjoint ranges of one lease run in parallel; requests whose ranges overlap are
+ * ordered (first come, first served).
+ *
+ * <p>Conversion follows QEMU's {@code kvm_convert_memory}: validate alignment and bounds, record,
+ * set memory attributes where the kernel has them and guestmem owns the VM, change the map, then
+ * discard the side that is no longer valid (punch the private backing for pages becoming SHARED,
+ * the shared backing for pages becoming PRIVATE). Pages already in the target state are left
+ * alone (not discarded).
+ */
+public interface Lease extends ConvertibleMemory {
+  /** Stable identifier, unique in the state directory. */
+  String id();
+
+  /** A snapshot of size, status, allocation and page states. */
+  LeaseInfo info();
+
+  /**
+   * ATTACHED mode: hands over the VMM's private {@code guest_memfd}. guestmem duplicates the fd
+   * (the caller keeps and closes its own), then proves it: {@code /proc/self/fd} link is
+   * {@code anon_inode:[kvm-gmem]}, {@code fstat} gives a regular file of exactly the lease size,
+   * and an {@code mmap} attempt fails with ENODEV. Anything else is refused with
+   * {@link MemoryException.Reason#BAD_FD} and nothing is recorded.
+   */
+  void attachPrivateFd(int fd) throws MemoryException;
+
+  /**
+   * Allocates the pages of every range on the backing of their current state (chunked
+   * {@code fallocate}, EINTR retried). Quotas are checked first against the pages not yet
+   * allocated; already allocated pages are not counted twice. If the kernel refuses midway
+   * (ENOMEM, ENOSPC), the chunks that completed are recorded and the call throws.
+   */
+  void allocate(List<ByteRange> ranges) throws MemoryException;
+
+  /** Frees and zeroes the pages of every range on the backing of their current state; states stay. */
+  void discard(List<ByteRange> ranges) throws MemoryException;
+
+  /**
+   * Maps a SHARED range for host I/O by guestmem. Fails with
+   * {@link MemoryException.Reason#RANGE_NOT_SHARED} if any page of it is PRIVATE.
+   */
+  HostMapping mapShared(ByteRange range) throws MemoryException;
+
+  /**
+   * The shared backing's fd (a memfd sealed against grow and shrink) for handing to the VMM
+   * over SCM_RIGHTS. The lease keeps ownership: send it or {@code dup} it, never close it.
+   * Empty on the emulated backend, which has no kernel object.
+   */
+  OptionalInt sharedFd();
+
+  /**
+   * The private backing's fd (a {@code guest_memfd} without MMAP on {@code kvm}, a
+   * {@code memfd_secret} on {@code secretmem}). Same ownership rule as {@link #sharedFd()}.
+   */
+  OptionalInt privateFd();
+
+  /** Releases the lease: backings closed, status CLOSED in the journal. Refused while mapped. */
+  void release() throws MemoryException;
+}

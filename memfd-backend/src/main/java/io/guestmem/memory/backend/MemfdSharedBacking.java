@@ -1,0 +1,91 @@
+package io.guestmem.memory.backend;
+
+import com.sun.jna.Pointer;
+import io.guestmem.memory.MemoryException;
+import io.guestmem.memory.MemoryException.Reason;
+import io.guestmem.memory.sys.ErrnoException;
+import io.guestmem.memory.sys.Syscalls;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/**
+ * The shared backing on {@code kvm} and {@code secretmem}: {@code memfd_create(MFD_CLOEXEC |
+ * MFD_ALLOW_SEALING)}, sized once with {@code ftruncate}, then sealed with
+ * {@code F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL} so that neither guestmem nor the VMM can
+ * change its size (a shrink would SIGBUS the VMM's mapping).
+ */
+final class MemfdSharedBacking implements SharedBacking {
+  private final long size;
+  private final FileId fileId;
+  private int fd; // guarded by this; -1 once closed
+
+  private MemfdSharedBacking(int fd, long size, FileId fileId) {
+    this.fd = fd;
+    this.size = size;
+    this.fileId = fileId;
+  }
+
+  static MemfdSharedBacking create(long size) throws MemoryException {
+    int fd;
+    try {
+      fd = Syscalls.memfdCreate("guestmem-shared", Syscalls.MFD_ALLOW_SEALING);
+    } catch (ErrnoException e) {
+      throw new MemoryException(Reason.SYSCALL_FAILED, "shared backing: " + e.getMessage(), e);
+    }
+    try {
+      Syscalls.ftruncate(fd, size);
+      Syscalls.fcntl(fd, "F_ADD_SEALS", Syscalls.F_ADD_SEALS,
+          Syscalls.F_SEAL_SHRINK | Syscalls.F_SEAL_GROW | Syscalls.F_SEAL_SEAL);
+      return new MemfdSharedBacking(fd, size, NativeFiles.fileId(fd));
+    } catch (ErrnoException e) {
+      NativeFiles.closeQuietly(fd);
+      throw new MemoryException(Reason.SYSCALL_FAILED, "shared backing: " + e.getMessage(), e);
+    }
+  }
+
+  private synchronized int liveFd() throws ErrnoException {
+    if (fd < 0) {
+      throw new ErrnoException("shared backing (closed)", io.guestmem.memory.sys.Errno.EBADF);
+    }
+    return fd;
+  }
+
+  @Override
+  public long size() {
+    return size;
+  }
+
+  @Override
+  public void allocate(long offset, long length) throws ErrnoException {
+    NativeFiles.fallocate(liveFd(), NativeFiles.ALLOCATE, offset, length);
+  }
+
+  @Override
+  public void discard(long offset, long length) throws ErrnoException {
+    NativeFiles.fallocate(liveFd(), NativeFiles.PUNCH, offset, length);
+  }
+
+  @Override
+  public MappedRegion map(long offset, long length) throws ErrnoException {
+    Pointer p = Syscalls.mmap(length, Syscalls.PROT_READ | Syscalls.PROT_WRITE, Syscalls.MAP_SHARED, liveFd(), offset);
+    return new NativeMappedRegion(p, length);
+  }
+
+  @Override
+  public synchronized OptionalInt fd() {
+    return fd < 0 ? OptionalInt.empty() : OptionalInt.of(fd);
+  }
+
+  @Override
+  public Optional<FileId> fileId() {
+    return Optional.of(fileId);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (fd >= 0) {
+      NativeFiles.closeQuietly(fd);
+      fd = -1;
+    }
+  }
+}

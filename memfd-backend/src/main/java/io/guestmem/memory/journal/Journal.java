@@ -1,0 +1,449 @@
+package io.guestmem.memory.journal;
+
+import io.guestmem.memory.ByteRange;
+import io.guestmem.memory.Durability;
+import io.guestmem.memory.LeaseMode;
+import io.guestmem.memory.LeaseStatus;
+import io.guestmem.memory.MemoryEvent;
+import io.guestmem.memory.MemoryException;
+import io.guestmem.memory.MemoryException.Reason;
+import io.guestmem.memory.Owner;
+import io.guestmem.memory.PageState;
+import io.guestmem.memory.backend.FileId;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+
+/**
+ * The SQLite journal ({@code <stateDir>/guestmem.db}, WAL mode, one connection).
+ *
+ * <p><b>Contract.</b> Every method that writes commits before it returns; the engine acknowledges
+ * a request only after that. With {@link Durability#PROCESS_CRASH} ({@code synchronous=NORMAL})
+ * a committed record is in the WAL file, so it survives SIGKILL of the process; with
+ * {@link Durability#POWER_LOSS} ({@code synchronous=FULL}) it is also fsynced. Page-state changes
+ * are stored as operations (CONVERTED, ALLOCATED, DISCARDED with their ranges) and replayed in
+ * {@code seq} order onto the last snapshot of the lease's map.
+ *
+ * <p>Schema (version 1):
+ * <pre>
+ *   meta(key PRIMARY KEY, value)                         schema_version
+ *   leases(id PRIMARY KEY, size, mode, backend, owner_uid, owner_pid, tee_kind, status,
+ *          private_dev, private_ino, shared_dev, shared_ino, boot_id)
+ *   journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms, lease_id, kind, state, ranges BLOB)
+ *   snapshots(lease_id PRIMARY KEY, upto_seq, map BLOB)
+ *   audit_log(id PRIMARY KEY AUTOINCREMENT, time_ms, pid, clean, findings)
+ * </pre>
+ *
+ * <p>Thread-safe: every method is synchronized on the journal (SQLite serializes writers anyway).
+ */
+public final class Journal implements AutoCloseable {
+  public static final String FILE_NAME = "guestmem.db";
+  public static final int SCHEMA_VERSION = 1;
+
+  private final Connection db;
+  private final PreparedStatement insertRecord;
+  private final PreparedStatement deleteRecord;
+  private boolean closed;
+
+  private Journal(Connection db) throws SQLException {
+    this.db = db;
+    this.insertRecord = db.prepareStatement(
+        "INSERT INTO journal(time_ms, lease_id, kind, state, ranges) VALUES (?, ?, ?, ?, ?)",
+        Statement.RETURN_GENERATED_KEYS);
+    this.deleteRecord = db.prepareStatement("DELETE FROM journal WHERE seq = ?");
+  }
+
+  /** Opens (creating if needed) the journal in {@code stateDir}. */
+  public static Journal open(Path stateDir, Durability durability) throws MemoryException {
+    try {
+      Files.createDirectories(stateDir);
+    } catch (IOException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "cannot create state directory " + stateDir + ": " + e.getMessage(), e);
+    }
+    Path file = stateDir.resolve(FILE_NAME);
+    Connection c = null;
+    try {
+      c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      try (Statement s = c.createStatement()) {
+        s.execute("PRAGMA journal_mode=WAL");
+        s.execute("PRAGMA synchronous=" + (durability == Durability.POWER_LOSS ? "FULL" : "NORMAL"));
+        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS leases(id TEXT PRIMARY KEY, size INTEGER NOT NULL, mode TEXT NOT NULL,"
+            + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
+            + " status TEXT NOT NULL, private_dev INTEGER, private_ino INTEGER, shared_dev INTEGER, shared_ino INTEGER,"
+            + " boot_id TEXT)");
+        s.execute("CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+            + " lease_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT, ranges BLOB NOT NULL)");
+        s.execute("CREATE INDEX IF NOT EXISTS journal_lease ON journal(lease_id, seq)");
+        s.execute("CREATE TABLE IF NOT EXISTS snapshots(lease_id TEXT PRIMARY KEY, upto_seq INTEGER NOT NULL, map BLOB NOT NULL)");
+        s.execute("CREATE TABLE IF NOT EXISTS audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+            + " pid INTEGER NOT NULL, clean INTEGER NOT NULL, findings TEXT NOT NULL)");
+        s.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+        try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
+          String v = rs.next() ? rs.getString(1) : "";
+          if (!String.valueOf(SCHEMA_VERSION).equals(v)) {
+            throw new MemoryException(Reason.JOURNAL_FAILED, "journal " + file + " has schema version " + v
+                + ", this build reads " + SCHEMA_VERSION);
+          }
+        }
+      }
+      return new Journal(c);
+    } catch (SQLException e) {
+      closeQuietly(c);
+      throw new MemoryException(Reason.JOURNAL_FAILED, "cannot open journal " + file + ": " + e.getMessage(), e);
+    } catch (MemoryException e) {
+      closeQuietly(c);
+      throw e;
+    }
+  }
+
+  private static void closeQuietly(Connection c) {
+    if (c != null) {
+      try {
+        c.close();
+      } catch (SQLException ignored) {
+        // already failing
+      }
+    }
+  }
+
+  private void live() throws SQLException {
+    if (closed) {
+      throw new SQLException("journal closed");
+    }
+  }
+
+  static byte[] encodeRanges(List<ByteRange> ranges) {
+    ByteBuffer b = ByteBuffer.allocate(4 + 16 * ranges.size());
+    b.putInt(ranges.size());
+    for (ByteRange r : ranges) {
+      b.putLong(r.offset()).putLong(r.length());
+    }
+    return b.array();
+  }
+
+  static List<ByteRange> decodeRanges(byte[] blob) throws SQLException {
+    if (blob == null || blob.length < 4) {
+      throw new SQLException("ranges blob truncated at offset 0");
+    }
+    ByteBuffer b = ByteBuffer.wrap(blob);
+    int n = b.getInt();
+    if (n < 0 || blob.length != 4 + 16L * n) {
+      throw new SQLException("ranges blob of " + blob.length + " bytes does not hold " + n + " ranges");
+    }
+    List<ByteRange> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long off = b.getLong();
+      long len = b.getLong();
+      if (off < 0 || len < 0 || off + len < 0) {
+        throw new SQLException("ranges blob: range " + i + " at offset " + (4 + 16 * i) + " is negative");
+      }
+      out.add(new ByteRange(off, len));
+    }
+    return out;
+  }
+
+  private long insert(String leaseId, MemoryEvent.Kind kind, PageState state, List<ByteRange> ranges) throws SQLException {
+    insertRecord.setLong(1, System.currentTimeMillis());
+    insertRecord.setString(2, leaseId);
+    insertRecord.setString(3, kind.name());
+    insertRecord.setString(4, state == null ? null : state.name());
+    insertRecord.setBytes(5, encodeRanges(ranges));
+    insertRecord.executeUpdate();
+    try (ResultSet keys = insertRecord.getGeneratedKeys()) {
+      if (!keys.next()) {
+        throw new SQLException("no seq returned for journal insert");
+      }
+      return keys.getLong(1);
+    }
+  }
+
+  private static MemoryException failed(String what, SQLException e) {
+    return new MemoryException(Reason.JOURNAL_FAILED, "journal: " + what + ": " + e.getMessage(), e);
+  }
+
+  /** Records a new lease and its LEASE_OPENED event in one transaction; returns the event's seq. */
+  public synchronized long insertLease(LeaseRecord r) throws MemoryException {
+    try {
+      live();
+      db.setAutoCommit(false);
+      try (PreparedStatement p = db.prepareStatement("INSERT INTO leases(id, size, mode, backend, owner_uid, owner_pid,"
+          + " tee_kind, status, private_dev, private_ino, shared_dev, shared_ino, boot_id)"
+          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        p.setString(1, r.id());
+        p.setLong(2, r.size());
+        p.setString(3, r.mode().name());
+        p.setString(4, r.backend());
+        p.setInt(5, r.owner().uid());
+        p.setInt(6, r.owner().pid());
+        p.setString(7, r.teeKind());
+        p.setString(8, r.status().name());
+        setId(p, 9, r.privateId());
+        setId(p, 11, r.sharedId());
+        p.setString(13, r.bootId());
+        p.executeUpdate();
+        long seq = insert(r.id(), MemoryEvent.Kind.LEASE_OPENED, null, List.of(new ByteRange(0, r.size())));
+        db.commit();
+        return seq;
+      } catch (SQLException e) {
+        db.rollback();
+        throw e;
+      } finally {
+        db.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw failed("insert lease " + r.id(), e);
+    }
+  }
+
+  private static void setId(PreparedStatement p, int i, FileId id) throws SQLException {
+    if (id == null) {
+      p.setNull(i, java.sql.Types.INTEGER);
+      p.setNull(i + 1, java.sql.Types.INTEGER);
+    } else {
+      p.setLong(i, id.dev());
+      p.setLong(i + 1, id.ino());
+    }
+  }
+
+  /** Appends one page-state operation (CONVERTED, ALLOCATED, DISCARDED); returns its seq. */
+  public synchronized long append(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
+      throws MemoryException {
+    try {
+      live();
+      return insert(leaseId, kind, to, ranges);
+    } catch (SQLException e) {
+      throw failed("append " + kind + " for " + leaseId, e);
+    }
+  }
+
+  /**
+   * Removes a record that was written but never acknowledged (the operation failed after it was
+   * recorded, and has been undone), so the journal is exactly as before the request.
+   */
+  public synchronized void retract(long seq) throws MemoryException {
+    try {
+      live();
+      deleteRecord.setLong(1, seq);
+      deleteRecord.executeUpdate();
+    } catch (SQLException e) {
+      throw failed("retract record " + seq, e);
+    }
+  }
+
+  /**
+   * Changes a lease's status and records the event ({@code kind}) in one transaction;
+   * {@code privateId} replaces the stored private identity when non-null (ATTACHED). Returns seq.
+   */
+  public synchronized long changeStatus(String leaseId, LeaseStatus status, MemoryEvent.Kind kind, FileId privateId)
+      throws MemoryException {
+    try {
+      live();
+      db.setAutoCommit(false);
+      try {
+        try (PreparedStatement p = db.prepareStatement(privateId == null
+            ? "UPDATE leases SET status = ? WHERE id = ?"
+            : "UPDATE leases SET status = ?, private_dev = ?, private_ino = ? WHERE id = ?")) {
+          p.setString(1, status.name());
+          if (privateId == null) {
+            p.setString(2, leaseId);
+          } else {
+            p.setLong(2, privateId.dev());
+            p.setLong(3, privateId.ino());
+            p.setString(4, leaseId);
+          }
+          if (p.executeUpdate() != 1) {
+            throw new SQLException("no lease " + leaseId);
+          }
+        }
+        long seq = insert(leaseId, kind, null, List.of());
+        db.commit();
+        return seq;
+      } catch (SQLException e) {
+        db.rollback();
+        throw e;
+      } finally {
+        db.setAutoCommit(true);
+      }
+    } catch (SQLException e) {
+      throw failed("status of " + leaseId + " to " + status, e);
+    }
+  }
+
+  /** Every lease ever recorded, in id order. */
+  public synchronized List<LeaseRecord> leases() throws MemoryException {
+    try {
+      live();
+      List<LeaseRecord> out = new ArrayList<>();
+      try (Statement s = db.createStatement();
+           ResultSet rs = s.executeQuery("SELECT id, size, mode, backend, owner_uid, owner_pid, tee_kind, status,"
+               + " private_dev, private_ino, shared_dev, shared_ino, boot_id FROM leases ORDER BY id")) {
+        while (rs.next()) {
+          out.add(new LeaseRecord(rs.getString(1), rs.getLong(2), LeaseMode.valueOf(rs.getString(3)), rs.getString(4),
+              new Owner(rs.getInt(5), rs.getInt(6)), rs.getString(7), LeaseStatus.valueOf(rs.getString(8)),
+              readId(rs, 9), readId(rs, 11), rs.getString(13)));
+        }
+      }
+      return out;
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: read leases: " + e.getMessage(), e);
+    }
+  }
+
+  private static FileId readId(ResultSet rs, int i) throws SQLException {
+    long dev = rs.getLong(i);
+    if (rs.wasNull()) {
+      return null;
+    }
+    return new FileId(dev, rs.getLong(i + 1));
+  }
+
+  /** Status of one lease, if recorded. */
+  public synchronized Optional<LeaseStatus> status(String leaseId) throws MemoryException {
+    try {
+      live();
+      try (PreparedStatement p = db.prepareStatement("SELECT status FROM leases WHERE id = ?")) {
+        p.setString(1, leaseId);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? Optional.of(LeaseStatus.valueOf(rs.getString(1))) : Optional.empty();
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("status of " + leaseId, e);
+    }
+  }
+
+  /** Feeds every record of {@code leaseId} with seq greater than {@code afterSeq} to {@code sink}, in order. */
+  public synchronized long replay(String leaseId, long afterSeq, Consumer<JournalRecord> sink) throws MemoryException {
+    try {
+      live();
+      long n = 0;
+      try (PreparedStatement p = db.prepareStatement(
+          "SELECT seq, time_ms, kind, state, ranges FROM journal WHERE lease_id = ? AND seq > ? ORDER BY seq")) {
+        p.setString(1, leaseId);
+        p.setLong(2, afterSeq);
+        try (ResultSet rs = p.executeQuery()) {
+          while (rs.next()) {
+            String st = rs.getString(4);
+            sink.accept(new JournalRecord(rs.getLong(1), rs.getLong(2), leaseId, MemoryEvent.Kind.valueOf(rs.getString(3)),
+                st == null ? null : PageState.valueOf(st), decodeRanges(rs.getBytes(5))));
+            n++;
+          }
+        }
+      }
+      return n;
+    } catch (SQLException | IllegalArgumentException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: replay " + leaseId + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Highest seq written so far (0 if none). */
+  public synchronized long lastSeq() throws MemoryException {
+    try {
+      live();
+      try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw failed("last seq", e);
+    }
+  }
+
+  /** Stores a snapshot of a lease's map covering every record up to {@code uptoSeq}. */
+  public synchronized void writeSnapshot(String leaseId, long uptoSeq, byte[] map) throws MemoryException {
+    try {
+      live();
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT OR REPLACE INTO snapshots(lease_id, upto_seq, map) VALUES (?, ?, ?)")) {
+        p.setString(1, leaseId);
+        p.setLong(2, uptoSeq);
+        p.setBytes(3, map);
+        p.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw failed("snapshot " + leaseId, e);
+    }
+  }
+
+  /** The latest snapshot of a lease: (upto_seq, map bytes). */
+  public synchronized Optional<Snapshot> snapshot(String leaseId) throws MemoryException {
+    try {
+      live();
+      try (PreparedStatement p = db.prepareStatement("SELECT upto_seq, map FROM snapshots WHERE lease_id = ?")) {
+        p.setString(1, leaseId);
+        try (ResultSet rs = p.executeQuery()) {
+          return rs.next() ? Optional.of(new Snapshot(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
+        }
+      }
+    } catch (SQLException e) {
+      throw failed("read snapshot " + leaseId, e);
+    }
+  }
+
+  /** A stored snapshot. */
+  public record Snapshot(long uptoSeq, byte[] map) {
+    public Snapshot {
+      map = map.clone();
+    }
+
+    @Override
+    public byte[] map() {
+      return map.clone();
+    }
+  }
+
+  /** Appends one audit result to the audit log. */
+  public synchronized void recordAudit(int pid, boolean clean, String findings) throws MemoryException {
+    try {
+      live();
+      try (PreparedStatement p = db.prepareStatement(
+          "INSERT INTO audit_log(time_ms, pid, clean, findings) VALUES (?, ?, ?, ?)")) {
+        p.setLong(1, System.currentTimeMillis());
+        p.setInt(2, pid);
+        p.setInt(3, clean ? 1 : 0);
+        p.setString(4, findings);
+        p.executeUpdate();
+      }
+    } catch (SQLException e) {
+      throw failed("audit log", e);
+    }
+  }
+
+  /** Number of audit log entries (for tests and status). */
+  public synchronized long auditCount() throws MemoryException {
+    try {
+      live();
+      try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM audit_log")) {
+        return rs.next() ? rs.getLong(1) : 0;
+      }
+    } catch (SQLException e) {
+      throw failed("audit count", e);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (!closed) {
+      closed = true;
+      try {
+        insertRecord.close();
+        deleteRecord.close();
+        db.close();
+      } catch (SQLException ignored) {
+        // closing: WAL is already durable for every committed record
+      }
+    }
+  }
+}
