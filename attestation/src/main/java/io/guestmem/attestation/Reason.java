@@ -15,6 +15,9 @@ public final class Reason {
   public static final String UNSUPPORTED_VERSION = "unsupported_version";
   public static final String MUST_BE_ZERO = "must_be_zero_violation";
   public static final String TRAILING_DATA = "trailing_data";
+  public static final String RESERVED_VALUE = "reserved_value";
+  public static final String UNSIGNED_EVIDENCE = "unsigned_evidence";
+  public static final String PRODUCT_MISMATCH = "product_mismatch";
 
   // Signatures and keys.
   public static final String SIGNATURE_INVALID = "signature_invalid";
