@@ -176,7 +176,7 @@ final class LeaseCommand {
       return LeaseCommand.call(parent, spec, (stub, out) -> {
         ConvertResponse r = stub.convert(ConvertRequest.newBuilder().setLeaseId(lease)
             .addRanges(ByteRange.newBuilder().setOffset(offset).setLength(length)).setTo(state).build());
-        out.println("converted " + r.getConvertedBytes() + " bytes to " + stateName(state) + " (journal #" + r.getSequence() + ")");
+        out.println(r.getBytes() + " bytes are now " + stateName(state));
         out.flush();
         return 0;
       });

@@ -32,6 +32,10 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM) for --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
+      description = "Memory backend: kvm, secretmem, emulated or auto (default: ${DEFAULT-VALUE}; see guestmem caps).")
+  String backend;
+
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
@@ -58,13 +62,14 @@ final class ServeCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
-    GuestmemServer server = new GuestmemServer(new GuestmemServer.Options(
-        dir, host, port, !noTcp, tlsCert, tlsKey, GuestmemServer.Options.DEFAULT_MAX_MESSAGE_BYTES));
+    GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey);
+    GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts);
     GuestmemServer.Endpoints ep = server.start();
     PrintWriter out = spec.commandLine().getOut();
     out.println("guestmem " + VersionProvider.version() + " serving");
     out.println("  state dir   " + dir.toAbsolutePath());
     out.println("  unix        " + ep.unix());
+    out.println("  fd channel  " + ep.fdChannel());
     if (ep.tcp() != null) {
       out.println("  tcp (TLS)   " + ep.tcp() + "  certificate sha256 " + ep.tlsCertSha256());
     }

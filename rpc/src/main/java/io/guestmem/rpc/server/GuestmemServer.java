@@ -12,6 +12,21 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.guestmem.memory.HostCapabilities;
 import io.guestmem.memory.HostProbe;
+import io.guestmem.memory.EngineConfig;
+import io.guestmem.memory.MemoryEngine;
+import io.guestmem.memory.MemoryException;
+import io.guestmem.rpc.auth.Caller;
+import io.guestmem.rpc.auth.PeerCredentialsNegotiator;
+import io.guestmem.rpc.fdchannel.AttachWaiters;
+import io.guestmem.rpc.fdchannel.FdChannelServer;
+import io.guestmem.rpc.fdchannel.HandoffTokens;
+import io.guestmem.rpc.memory.GuestMemoryService;
+import io.grpc.ServerInterceptors;
+import java.time.Clock;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicInteger;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.epoll.Epoll;
@@ -46,17 +61,38 @@ public final class GuestmemServer implements AutoCloseable {
 
   /** Where and how to listen. */
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
-                        Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes) {
+                        Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
+                        String backend, boolean rootIsOperator) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES);
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true);
+    }
+
+    public Options withTcp(String host, int port) {
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator);
+    }
+
+    public Options withoutTcp() {
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator);
+    }
+
+    public Options withBackend(String b) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator);
+    }
+
+    public Options withTls(Path certificate, Path privateKey) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator);
+    }
+
+    public Options withRootIsOperator(boolean operator) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator);
     }
   }
 
   /** What a started server listens on (the content of {@code endpoints.json}). */
-  public record Endpoints(Path unix, String tcp, String tlsCertSha256) {}
+  public record Endpoints(Path unix, Path fdChannel, String tcp, String tlsCertSha256) {}
 
   private final Options options;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -64,6 +100,9 @@ public final class GuestmemServer implements AutoCloseable {
   private EventLoopGroup unixBoss;
   private EventLoopGroup unixWorkers;
   private StateDirectory state;
+  private MemoryEngine engine;
+  private FdChannelServer fdChannel;
+  private GuestMemoryService memoryService;
   private Endpoints endpoints;
   /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
   private boolean ownsSocket;
@@ -76,12 +115,28 @@ public final class GuestmemServer implements AutoCloseable {
   public Endpoints start() throws IOException, GeneralSecurityException {
     state = StateDirectory.open(options.stateDir());
     HostCapabilities caps = HostProbe.probe();
-    List<ServerServiceDefinition> services = new ArrayList<>();
-    for (BindableService s : List.of(new CapabilitiesService(caps), health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
-      services.add(s.bindService());
-    }
     try {
-      Path sock = startUnix(services);
+      refuseIfAnotherInstanceServes(state.controlSocket());
+      try {
+        engine = MemoryEngine.open(EngineConfig.of(state.root(), options.backend()));
+      } catch (MemoryException e) {
+        throw new IOException("cannot open the memory engine in " + state.root() + ": " + e.getMessage(), e);
+      }
+      state.restrictDatabaseFiles();
+      HandoffTokens tokens = new HandoffTokens(Clock.systemUTC(), HandoffTokens.DEFAULT_LIFETIME);
+      AttachWaiters waiters = new AttachWaiters();
+      memoryService = new GuestMemoryService(engine, tokens, waiters, options.rootIsOperator(), boundedPool("guestmem-memory", 2 * Runtime.getRuntime().availableProcessors() + 2, 1024));
+      List<ServerServiceDefinition> localServices = new ArrayList<>();
+      List<ServerServiceDefinition> remoteServices = new ArrayList<>();
+      for (BindableService s : List.of(new CapabilitiesService(caps), health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
+        localServices.add(ServerInterceptors.intercept(s, Caller.interceptor()));
+        remoteServices.add(ServerInterceptors.intercept(s, Caller.interceptor()));
+      }
+      localServices.add(ServerInterceptors.intercept(memoryService, Caller.interceptor()));
+      fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, 32);
+      fdChannel.start();
+      Path sock = startUnix(localServices);
+      List<ServerServiceDefinition> services = remoteServices;
       String tcp = null;
       String sha = null;
       if (options.tcpEnabled()) {
@@ -98,7 +153,7 @@ public final class GuestmemServer implements AutoCloseable {
         sha = tls.certificateSha256();
       }
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      endpoints = new Endpoints(sock, tcp, sha);
+      endpoints = new Endpoints(sock, fdChannel.path(), tcp, sha);
       writeEndpoints(endpoints);
       log.info("guestmem serving: unix={} tcp={}", sock, tcp);
       return endpoints;
@@ -113,10 +168,10 @@ public final class GuestmemServer implements AutoCloseable {
       throw new IOException("unix-socket transport needs Linux epoll: " + Epoll.unavailabilityCause());
     }
     Path sock = state.controlSocket();
-    removeStaleSocket(sock);
+    Files.deleteIfExists(sock);
     unixBoss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
     unixWorkers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), EpollIoHandler.newFactory());
-    Server s = withServices(NettyServerBuilder.forAddress(new DomainSocketAddress(sock.toString())), services)
+    Server s = withServices(NettyServerBuilder.forAddress(new DomainSocketAddress(sock.toString()), PeerCredentialsNegotiator.serverCredentials()), services)
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(unixBoss)
         .workerEventLoopGroup(unixWorkers)
@@ -137,8 +192,8 @@ public final class GuestmemServer implements AutoCloseable {
     return b;
   }
 
-  /** A socket file left by a dead instance is removed; one that still answers means another guestmem runs. */
-  private static void removeStaleSocket(Path sock) throws IOException {
+  /** A socket file left by a dead instance is stale; one that still answers means another guestmem runs. */
+  private static void refuseIfAnotherInstanceServes(Path sock) throws IOException {
     if (!Files.exists(sock)) {
       return;
     }
@@ -146,8 +201,22 @@ public final class GuestmemServer implements AutoCloseable {
       ch.connect(UnixDomainSocketAddress.of(sock));
       throw new IOException("another guestmem is already serving on " + sock);
     } catch (java.net.SocketException e) {
-      Files.deleteIfExists(sock);
+      // stale: removed when this instance binds
     }
+  }
+
+  private static ExecutorService boundedPool(String name, int threads, int queue) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new ArrayBlockingQueue<>(queue), r -> {
+      Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  /** The memory engine (for in-process tests and the emulators). */
+  public MemoryEngine engine() {
+    return engine;
   }
 
   private static String hostPort(String host, int port) {
@@ -157,6 +226,7 @@ public final class GuestmemServer implements AutoCloseable {
   private void writeEndpoints(Endpoints e) throws IOException {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("unix", e.unix().toString());
+    m.put("fdChannel", e.fdChannel().toString());
     if (e.tcp() != null) {
       m.put("tcp", e.tcp());
       m.put("tlsCertSha256", e.tlsCertSha256());
@@ -203,6 +273,22 @@ public final class GuestmemServer implements AutoCloseable {
       s.shutdownNow();
     }
     servers.clear();
+    if (fdChannel != null) {
+      fdChannel.close();
+      fdChannel = null;
+    }
+    if (memoryService != null) {
+      try {
+        memoryService.shutdown();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      memoryService = null;
+    }
+    if (engine != null) {
+      engine.close();
+      engine = null;
+    }
     if (unixBoss != null) {
       unixBoss.shutdownGracefully(0, 1, TimeUnit.SECONDS);
       unixWorkers.shutdownGracefully(0, 1, TimeUnit.SECONDS);

@@ -27,13 +27,17 @@ public final class StateDirectory {
     return base.resolve("guestmem");
   }
 
-  /** Opens (creating it mode 0700 if absent) the state directory. */
+  /**
+   * Opens (creating it if absent) the state directory, mode 0711: other users can reach the
+   * sockets inside by name (what they may do is decided by their peer credentials) but cannot
+   * list it; every file with secrets in it is 0600.
+   */
   public static StateDirectory open(Path root) throws IOException {
     Path abs = root.toAbsolutePath().normalize();
     if (!Files.isDirectory(abs)) {
       Files.createDirectories(abs);
       try {
-        Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rwx------"));
+        Files.setPosixFilePermissions(abs, PosixFilePermissions.fromString("rwx--x--x"));
       } catch (UnsupportedOperationException e) {
         // non-POSIX file system: permissions are the platform's
       }
@@ -46,6 +50,20 @@ public final class StateDirectory {
 
   public Path root() {
     return root;
+  }
+
+  /** Restricts the SQLite database and its WAL/SHM files to the owner (SQLite creates them with the umask). */
+  public void restrictDatabaseFiles() throws IOException {
+    for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+      Path p = root.resolve(database().getFileName() + suffix);
+      if (Files.exists(p)) {
+        try {
+          Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+          return;
+        }
+      }
+    }
   }
 
   public Path controlSocket() {

@@ -39,8 +39,7 @@ class GuestmemServerTest {
 
   @BeforeEach
   void start() throws Exception {
-    server = new GuestmemServer(new GuestmemServer.Options(stateDir, "127.0.0.1", 0, true, null, null,
-        GuestmemServer.Options.DEFAULT_MAX_MESSAGE_BYTES));
+    server = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withTcp("127.0.0.1", 0).withBackend("emulated"));
     ep = server.start();
   }
 
@@ -53,6 +52,7 @@ class GuestmemServerTest {
   void writesEndpointsJsonWithBothListeners() throws Exception {
     JsonNode n = new ObjectMapper().readTree(stateDir.resolve("endpoints.json").toFile());
     assertThat(n.get("unix").asText()).isEqualTo(stateDir.resolve("guestmem.sock").toString());
+    assertThat(n.get("fdChannel").asText()).isEqualTo(stateDir.resolve("guestmem-fd.sock").toString());
     assertThat(n.get("tcp").asText()).matches("127\\.0\\.0\\.1:\\d+");
     assertThat(n.get("tlsCertSha256").asText()).matches("[0-9a-f]{64}");
     assertThat(Files.exists(stateDir.resolve("tls/server.key"))).isTrue();
@@ -109,7 +109,7 @@ class GuestmemServerTest {
 
   @Test
   void aSecondServerOnTheSameStateDirectoryIsRefused() {
-    GuestmemServer second = new GuestmemServer(new GuestmemServer.Options(stateDir, "127.0.0.1", 0, false, null, null, 1 << 20));
+    GuestmemServer second = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withoutTcp().withBackend("emulated"));
     assertThatThrownBy(second::start).isInstanceOf(IOException.class).hasMessageContaining("already serving");
     assertThat(Files.exists(stateDir.resolve("guestmem.sock"))).isTrue();
   }
@@ -121,7 +121,7 @@ class GuestmemServerTest {
     assertThat(stateDir.resolve("endpoints.json")).doesNotExist();
     // restart works on the same directory and reuses the TLS certificate
     String sha = ep.tlsCertSha256();
-    server = new GuestmemServer(new GuestmemServer.Options(stateDir, "127.0.0.1", 0, true, null, null, 1 << 20));
+    server = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withTcp("127.0.0.1", 0).withBackend("emulated"));
     assertThat(server.start().tlsCertSha256()).isEqualTo(sha);
   }
 }

@@ -1,0 +1,275 @@
+package io.guestmem.rpc.fdchannel;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.guestmem.memory.Lease;
+import io.guestmem.memory.LeaseMode;
+import io.guestmem.memory.MemoryEngine;
+import io.guestmem.memory.MemoryException;
+import io.guestmem.memory.sys.ErrnoException;
+import io.guestmem.memory.sys.SocketOptions;
+import io.guestmem.memory.sys.UnixSockets;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.OptionalInt;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The fd side channel server (contract: {@code docs/FD-CHANNEL.md}). One thread accepts; each
+ * connection is served by a bounded pool, one request at a time, with a receive timeout so a
+ * stalled peer cannot hold a worker. Malformed messages get an error reply and the connection is
+ * closed; token and lease refusals get an error reply and the connection stays open. Every fd a
+ * peer sends is closed after its request.
+ */
+public final class FdChannelServer implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(FdChannelServer.class);
+  public static final int MAX_MESSAGE = 4096;
+  public static final int MAX_FDS = 4;
+  public static final long IDLE_TIMEOUT_MILLIS = 10_000;
+  public static final String MALFORMED = "MALFORMED_MESSAGE";
+
+  private final MemoryEngine engine;
+  private final HandoffTokens tokens;
+  private final AttachWaiters waiters;
+  private final ObjectMapper json = new ObjectMapper();
+  private final ExecutorService workers;
+  private final Path path;
+  private int listenFd = -1;
+  private Thread acceptor;
+  private volatile boolean closing;
+
+  public FdChannelServer(Path path, MemoryEngine engine, HandoffTokens tokens, AttachWaiters waiters, int maxConnections) {
+    this.path = path;
+    this.engine = engine;
+    this.tokens = tokens;
+    this.waiters = waiters;
+    AtomicInteger n = new AtomicInteger();
+    this.workers = new ThreadPoolExecutor(maxConnections, maxConnections, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(maxConnections),
+        r -> {
+          Thread t = new Thread(r, "guestmem-fd-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  public Path path() {
+    return path;
+  }
+
+  /** Binds and starts accepting. */
+  public void start() throws IOException {
+    Files.deleteIfExists(path);
+    try {
+      listenFd = UnixSockets.listenSeqpacket(path, 64);
+      Files.setPosixFilePermissions(path, PosixFilePermissions.fromString("rw-rw-rw-"));
+    } catch (ErrnoException e) {
+      throw new IOException("cannot listen on " + path + ": " + e.getMessage(), e);
+    }
+    acceptor = new Thread(this::acceptLoop, "guestmem-fd-accept");
+    acceptor.setDaemon(true);
+    acceptor.start();
+  }
+
+  private void acceptLoop() {
+    while (!closing) {
+      int conn;
+      try {
+        conn = UnixSockets.accept(listenFd);
+      } catch (ErrnoException e) {
+        if (closing) {
+          return;
+        }
+        log.warn("fd channel accept failed: {}", e.getMessage());
+        continue;
+      }
+      try {
+        workers.execute(() -> serve(conn));
+      } catch (RejectedExecutionException e) {
+        closeQuietly(conn);
+      }
+    }
+  }
+
+  private void serve(int conn) {
+    try {
+      SocketOptions.PeerCredentials peer = SocketOptions.peerCredentials(conn);
+      SocketOptions.setTimeouts(conn, IDLE_TIMEOUT_MILLIS);
+      while (!closing) {
+        UnixSockets.Received msg = UnixSockets.recvFds(conn, MAX_MESSAGE, MAX_FDS);
+        if (msg.endOfStream()) {
+          return;
+        }
+        boolean keepOpen;
+        try {
+          keepOpen = handle(conn, peer, msg);
+        } finally {
+          for (int fd : msg.fds()) {
+            closeQuietly(fd);
+          }
+        }
+        if (!keepOpen) {
+          return;
+        }
+      }
+    } catch (ErrnoException e) {
+      // peer went away, timed out, or sent something that did not fit: drop the connection
+      log.debug("fd channel connection ended: {}", e.getMessage());
+    } finally {
+      closeQuietly(conn);
+    }
+  }
+
+  /** Handles one request; returns whether the connection stays open. */
+  private boolean handle(int conn, SocketOptions.PeerCredentials peer, UnixSockets.Received msg) throws ErrnoException {
+    JsonNode req;
+    try {
+      req = json.readTree(new String(msg.payload(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      req = null;
+    }
+    if (req == null || !req.isObject()) {
+      return refuse(conn, MALFORMED, "message is not a JSON object", false);
+    }
+    String op = text(req, "op");
+    String leaseId = text(req, "lease");
+    String token = text(req, "token");
+    if (op == null || leaseId == null || token == null) {
+      return refuse(conn, MALFORMED, "op, lease and token are required strings", false);
+    }
+    switch (op) {
+      case "get":
+        if (msg.fds().length != 0 || req.has("fds")) {
+          return refuse(conn, MALFORMED, "get carries no fds", false);
+        }
+        return get(conn, peer, leaseId, token);
+      case "attach":
+        JsonNode fds = req.get("fds");
+        if (fds == null || !fds.isArray() || fds.size() != 1 || msg.fds().length != 1
+            || !"private".equals(text(fds.get(0), "role")) || !fds.get(0).path("size").canConvertToLong()) {
+          return refuse(conn, MALFORMED, "attach carries exactly one fd, listed as {\"role\":\"private\",\"size\":N}", false);
+        }
+        return attach(conn, peer, leaseId, token, fds.get(0).get("size").asLong(), msg.fds()[0]);
+      default:
+        return refuse(conn, MALFORMED, "unknown op '" + op + "'", false);
+    }
+  }
+
+  private boolean get(int conn, SocketOptions.PeerCredentials peer, String leaseId, String token) throws ErrnoException {
+    try {
+      tokens.check(token, HandoffTokens.Op.GET, leaseId, peer.uid());
+    } catch (HandoffTokens.RefusedException e) {
+      return refuse(conn, e.refusal().name(), e.getMessage(), true);
+    }
+    Lease lease;
+    OptionalInt shared;
+    long size;
+    try {
+      lease = engine.lease(leaseId);
+      size = lease.info().size();
+      shared = lease.sharedFd();
+    } catch (MemoryException e) {
+      return refuse(conn, e.reason().name(), e.getMessage(), true);
+    }
+    if (shared.isEmpty()) {
+      return refuse(conn, MemoryException.Reason.UNSUPPORTED.name(),
+          "the " + lease.info().backend() + " backend has no kernel object to hand over", true);
+    }
+    if (!tokens.consume(token, HandoffTokens.Op.GET)) {
+      return refuse(conn, HandoffTokens.Refusal.TOKEN_USED.name(), "handoff token was already used for get", true);
+    }
+    ObjectNode reply = json.createObjectNode().put("lease", leaseId);
+    ArrayNode list = reply.putArray("fds");
+    list.addObject().put("role", "shared").put("size", size);
+    UnixSockets.sendFds(conn, bytes(reply), new int[] {shared.getAsInt()});
+    return true;
+  }
+
+  private boolean attach(int conn, SocketOptions.PeerCredentials peer, String leaseId, String token, long declaredSize, int fd)
+      throws ErrnoException {
+    try {
+      tokens.check(token, HandoffTokens.Op.ATTACH, leaseId, peer.uid());
+    } catch (HandoffTokens.RefusedException e) {
+      return refuse(conn, e.refusal().name(), e.getMessage(), true);
+    }
+    try {
+      Lease lease = engine.lease(leaseId);
+      if (lease.info().mode() != LeaseMode.ATTACHED) {
+        return refuse(conn, HandoffTokens.Refusal.OP_NOT_ALLOWED.name(), "lease " + leaseId + " is an owned-mode lease", true);
+      }
+      if (declaredSize != lease.info().size()) {
+        return refuse(conn, MemoryException.Reason.BAD_FD.name(),
+            "declared size " + declaredSize + " is not the lease size " + lease.info().size(), true);
+      }
+      lease.attachPrivateFd(fd);
+    } catch (MemoryException e) {
+      return refuse(conn, e.reason().name(), e.getMessage(), true);
+    }
+    tokens.consume(token, HandoffTokens.Op.ATTACH);
+    waiters.signal(leaseId);
+    UnixSockets.sendFds(conn, bytes(json.createObjectNode().put("lease", leaseId).put("attached", true)), new int[0]);
+    return true;
+  }
+
+  private boolean refuse(int conn, String reason, String message, boolean keepOpen) throws ErrnoException {
+    ObjectNode reply = json.createObjectNode();
+    reply.putObject("error").put("reason", reason).put("message", message == null ? "" : message);
+    UnixSockets.sendFds(conn, bytes(reply), new int[0]);
+    return keepOpen;
+  }
+
+  private static String text(JsonNode n, String field) {
+    JsonNode v = n == null ? null : n.get(field);
+    return v != null && v.isTextual() ? v.asText() : null;
+  }
+
+  private byte[] bytes(ObjectNode n) {
+    return n.toString().getBytes(StandardCharsets.UTF_8);
+  }
+
+  private static void closeQuietly(int fd) {
+    try {
+      UnixSockets.close(fd);
+    } catch (ErrnoException e) {
+      // nothing to recover
+    }
+  }
+
+  @Override
+  public void close() {
+    closing = true;
+    if (listenFd >= 0) {
+      try {
+        SocketOptions.shutdown(listenFd);
+      } catch (ErrnoException e) {
+        log.debug("shutdown of fd channel listener: {}", e.getMessage());
+      }
+      closeQuietly(listenFd);
+      listenFd = -1;
+    }
+    if (acceptor != null) {
+      try {
+        acceptor.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    workers.shutdownNow();
+    try {
+      Files.deleteIfExists(path);
+    } catch (IOException e) {
+      log.warn("cannot remove {}: {}", path, e.toString());
+    }
+  }
+}
