@@ -1,0 +1,115 @@
+package io.guestmem.memory;
+
+import static io.guestmem.memory.ConversionSemanticsTest.expect;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.guestmem.memory.MemoryException.Reason;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Durability: after a clean close or a SIGKILL, the recorded state is exactly the acknowledged state. */
+class RecoveryTest {
+  private static final long P = 4096;
+
+  @TempDir Path dir;
+
+  @Test
+  void afterReopen_leasesAreOrphaned_withTheirAcknowledgedStates_neverReset() throws Exception {
+    String id;
+    LeaseInfo acknowledged;
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      Lease l = e.openLease(LeaseRequest.owned(64 * P, "tdx"));
+      id = l.id();
+      l.convert(List.of(new ByteRange(0, 8 * P), new ByteRange(16 * P, 4 * P)), PageState.SHARED);
+      l.allocate(List.of(new ByteRange(4 * P, 16 * P)));
+      l.discard(List.of(new ByteRange(6 * P, P)));
+      l.convert(List.of(new ByteRange(2 * P, P)), PageState.PRIVATE);
+      acknowledged = l.info();
+      Lease closed = e.openLease(LeaseRequest.owned(P, "none"));
+      closed.release();
+    }
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      assertThat(e.recovery().orphaned()).containsExactly(id);
+      LeaseInfo after = e.info(id);
+      assertThat(after.status()).isEqualTo(LeaseStatus.ORPHANED);
+      assertThat(after.ranges()).isEqualTo(acknowledged.ranges());
+      assertThat(after.allocatedPrivateBytes()).isEqualTo(acknowledged.allocatedPrivateBytes());
+      assertThat(after.allocatedSharedBytes()).isEqualTo(acknowledged.allocatedSharedBytes());
+      assertThat(after.teeKind()).isEqualTo("tdx");
+      assertThat(e.allocatedBytes()).isZero(); // orphaned memory is not guestmem's any more
+      Lease l = e.lease(id);
+      expect(Reason.LEASE_QUARANTINED, () -> l.convert(List.of(new ByteRange(0, P)), PageState.PRIVATE));
+      expect(Reason.LEASE_QUARANTINED, () -> l.allocate(List.of(new ByteRange(0, P))));
+      expect(Reason.LEASE_QUARANTINED, () -> l.mapShared(new ByteRange(0, P)));
+      assertThat(l.stateAt(0)).isEqualTo(PageState.SHARED);
+      assertThat(e.leases()).hasSize(1);
+    }
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      assertThat(e.recovery().orphaned()).isEmpty(); // already orphaned: recorded once
+      assertThat(e.info(id).ranges()).isEqualTo(acknowledged.ranges());
+      e.closeLease(id);
+    }
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      expect(Reason.LEASE_CLOSED, () -> e.lease(id));
+      assertThat(e.leases()).isEmpty();
+    }
+  }
+
+  /**
+   * The crash test: a child JVM converting, allocating and discarding is killed with SIGKILL at a
+   * random acknowledged request. The restarted engine's state must equal the model after the
+   * acknowledged requests, or after one more: the child may have committed request n+1 to the
+   * journal (acknowledging it by returning) in the instant before printing its ACK.
+   */
+  @Test
+  void afterSigkill_theRestartedStateEqualsTheAcknowledgedRequests() throws Exception {
+    String backend = Backends.kvm() ? "kvm" : "emulated";
+    Random random = new Random(20261126L);
+    for (int round = 0; round < 3; round++) {
+      Path state = dir.resolve("crash" + round);
+      long seed = random.nextLong();
+      int killAfter = 5 + random.nextInt(60);
+      Process child = ChildJvm.start(CrashChild.class, state.toString(), backend, Long.toString(seed));
+      String leaseId = null;
+      int acked = 0;
+      try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
+        String line;
+        while ((line = out.readLine()) != null) {
+          if (line.startsWith("LEASE ")) {
+            leaseId = line.substring(6);
+          } else if (line.startsWith("ACK ")) {
+            acked = Integer.parseInt(line.substring(4));
+            if (acked == killAfter) {
+              child.toHandle().destroyForcibly(); // SIGKILL; unlike Process.destroyForcibly, keeps stdout open
+              break;
+            }
+          }
+        }
+        assertThat(child.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        while ((line = out.readLine()) != null) { // ACKs printed before the kill landed
+          if (line.startsWith("ACK ")) {
+            acked = Integer.parseInt(line.substring(4));
+          }
+        }
+      }
+      assertThat(child.exitValue()).as("killed by SIGKILL").isEqualTo(128 + 9);
+      assertThat(leaseId).isNotNull();
+      try (MemoryEngine e = MemoryEngine.open(EngineConfig.of(state, backend))) {
+        assertThat(e.recovery().orphaned()).containsExactly(leaseId);
+        LeaseInfo info = e.info(leaseId);
+        assertThat(info.status()).isEqualTo(LeaseStatus.ORPHANED);
+        List<StateRange> ackedState = CrashChild.model(seed, acked).ranges();
+        List<StateRange> oneMore = CrashChild.model(seed, acked + 1).ranges();
+        assertThat(info.ranges()).as("round %d, seed %d, %d acknowledged", round, seed, acked)
+            .isIn(ackedState, oneMore);
+      }
+    }
+  }
+}
