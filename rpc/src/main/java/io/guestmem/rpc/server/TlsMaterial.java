@@ -59,6 +59,11 @@ public final class TlsMaterial {
     Path key = dir.resolve("server.key");
     if (!Files.exists(crt) || !Files.exists(key)) {
       Files.createDirectories(dir);
+      try {
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+      } catch (UnsupportedOperationException e) {
+        // non-POSIX file system
+      }
       KeyPairGenerator kpg = KeyPairGenerator.getInstance("EC");
       kpg.initialize(new ECGenParameterSpec("secp256r1"), new SecureRandom());
       KeyPair kp = kpg.generateKeyPair();
