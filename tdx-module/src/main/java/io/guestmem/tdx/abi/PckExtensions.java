@@ -10,6 +10,10 @@ import java.util.Map;
 import java.util.Optional;
 import org.bouncycastle.asn1.ASN1Boolean;
 import org.bouncycastle.asn1.ASN1Encodable;
+import org.bouncycastle.asn1.ASN1EncodableVector;
+import org.bouncycastle.asn1.ASN1Encoding;
+import org.bouncycastle.asn1.DEROctetString;
+import org.bouncycastle.asn1.DERSequence;
 import org.bouncycastle.asn1.ASN1Enumerated;
 import org.bouncycastle.asn1.ASN1Integer;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
@@ -72,6 +76,41 @@ public record PckExtensions(
   /** PCE-ID as an unsigned integer, read as the big-endian bytes of the extension. */
   public int pceIdValue() {
     return (pceId.get(0) & 0xff) << 8 | (pceId.get(1) & 0xff);
+  }
+
+  /** DER of the extension value (what {@link #parse} reads), entries in OID order. */
+  public byte[] toDer() {
+    String base = SGX_EXTENSIONS_OID + ".";
+    ASN1EncodableVector top = new ASN1EncodableVector();
+    top.add(entry(base + "1", new DEROctetString(ppid.toByteArray())));
+    ASN1EncodableVector t = new ASN1EncodableVector();
+    for (int i = 0; i < 16; i++) {
+      t.add(entry(base + "2." + (i + 1), new ASN1Integer(tcb.sgxTcbComponents().get(i))));
+    }
+    t.add(entry(base + "2.17", new ASN1Integer(tcb.pceSvn())));
+    t.add(entry(base + "2.18", new DEROctetString(tcb.cpuSvn().toByteArray())));
+    top.add(entry(base + "2", new DERSequence(t)));
+    top.add(entry(base + "3", new DEROctetString(pceId.toByteArray())));
+    top.add(entry(base + "4", new DEROctetString(fmspc.toByteArray())));
+    top.add(entry(base + "5", new ASN1Enumerated(sgxType)));
+    platformInstanceId.ifPresent(id -> top.add(entry(base + "6", new DEROctetString(id.toByteArray()))));
+    configuration.ifPresent(
+        c -> {
+          ASN1EncodableVector cv = new ASN1EncodableVector();
+          c.dynamicPlatform().ifPresent(b -> cv.add(entry(base + "7.1", ASN1Boolean.getInstance(b))));
+          c.cachedKeys().ifPresent(b -> cv.add(entry(base + "7.2", ASN1Boolean.getInstance(b))));
+          c.smtEnabled().ifPresent(b -> cv.add(entry(base + "7.3", ASN1Boolean.getInstance(b))));
+          top.add(entry(base + "7", new DERSequence(cv)));
+        });
+    try {
+      return new DERSequence(top).getEncoded(ASN1Encoding.DER);
+    } catch (IOException e) {
+      throw new IllegalStateException("DER encoding of in-memory values cannot fail", e);
+    }
+  }
+
+  private static DERSequence entry(String oid, ASN1Encodable value) {
+    return new DERSequence(new ASN1Encodable[] {new ASN1ObjectIdentifier(oid), value});
   }
 
   /** Decodes the SGX extension of {@code cert}. */
