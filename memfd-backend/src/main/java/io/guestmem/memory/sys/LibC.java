@@ -53,6 +53,8 @@ public final class LibC {
 
   public static native int dup(int fd);
 
+  public static native int dup2(int oldfd, int newfd);
+
   public static native int getpid();
 
   public static native int getuid();

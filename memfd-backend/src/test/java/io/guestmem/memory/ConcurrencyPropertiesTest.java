@@ -34,7 +34,7 @@ import net.jqwik.api.Provide;
  * the acknowledged requests in journal order, and every refused request must have been refused
  * for a reason the interleaving explains (busy or not shared), never anything else.
  */
-class ConcurrencyProperties {
+class ConcurrencyPropertiesTest {
   private static final long P = 4096;
   private static final int PAGES = 64;
   private static final int THREADS = 4;

@@ -12,7 +12,7 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /** The range map against the simplest possible reference: one value per page. */
-class PageStateMapProperties {
+class PageStateMapPropertiesTest {
   private static final int PAGES = 48;
   private static final long P = PageStateMap.PAGE_SIZE;
 
