@@ -1,0 +1,604 @@
+package io.guestmem.tdx.verify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.guestmem.attestation.Appraisal;
+import io.guestmem.attestation.Ar4siClaim;
+import io.guestmem.attestation.CollateralItem;
+import io.guestmem.attestation.Evidence;
+import io.guestmem.attestation.Reason;
+import io.guestmem.attestation.TcbSummary;
+import io.guestmem.attestation.TeeVerifier;
+import io.guestmem.attestation.VerificationContext;
+import io.guestmem.attestation.collateral.Collateral;
+import io.guestmem.attestation.collateral.CollateralDirectory;
+import io.guestmem.attestation.collateral.SignedDocument;
+import io.guestmem.attestation.collateral.VerifiedCache;
+import io.guestmem.attestation.pki.CertPathValidator;
+import io.guestmem.attestation.pki.CertificateParseException;
+import io.guestmem.attestation.pki.Certificates;
+import io.guestmem.attestation.pki.CrlValidator;
+import io.guestmem.attestation.pki.Ecdsa;
+import io.guestmem.attestation.policy.PolicyException;
+import io.guestmem.attestation.trust.TrustAnchor;
+import io.guestmem.tdx.abi.Bytes;
+import io.guestmem.tdx.abi.CertificationData;
+import io.guestmem.tdx.abi.MalformedLayoutException;
+import io.guestmem.tdx.abi.PckCertChain;
+import io.guestmem.tdx.abi.PckExtensions;
+import io.guestmem.tdx.abi.QeIdentity;
+import io.guestmem.tdx.abi.QeReportCertificationData;
+import io.guestmem.tdx.abi.Quote;
+import io.guestmem.tdx.abi.QuoteHeader;
+import io.guestmem.tdx.abi.SgxReportBody;
+import io.guestmem.tdx.abi.SignedCollateral;
+import io.guestmem.tdx.abi.TcbInfo;
+import io.guestmem.tdx.abi.TcbStatus;
+import io.guestmem.tdx.abi.TdReportBody;
+import java.io.IOException;
+import java.security.MessageDigest;
+import java.security.cert.CertificateEncodingException;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.bouncycastle.cert.X509CRLHolder;
+import org.bouncycastle.cert.X509CertificateHolder;
+import org.bouncycastle.crypto.params.ECPublicKeyParameters;
+
+/**
+ * Verifies an Intel TDX quote (v4 or v5; TD 1.0 or TD 1.5 body). Steps, each recorded as a check:
+ *
+ * <ol>
+ *   <li>Structure ({@code tdx.quote.structure}, by {@code tdx.abi}): version, key type, TEE type,
+ *       v5 body type/size, signature-data and certification-data sizes, a PEM chain that decodes;
+ *       then Intel's QE vendor ID and certification data type 6 wrapping type 5.
+ *   <li>PCK chain ({@code tdx.pck_chain.*}): leaf ← Platform/Processor CA ← Intel SGX Root CA,
+ *       root pinned by SHA-256, validity at the appraisal time, signatures, chaining, CA
+ *       constraints; the PCK SGX extensions decode.
+ *   <li>QE report ({@code tdx.qe_report.*}): ECDSA P-256 signature by the PCK key over the raw
+ *       384 bytes; REPORTDATA[0..32) = SHA-256(attestation key ‖ QE auth data) and
+ *       REPORTDATA[32..64) zero.
+ *   <li>Quote ({@code tdx.quote.signature}): ECDSA P-256 by the attestation key over the raw
+ *       header ‖ [descriptor ‖] body.
+ *   <li>Collateral, each listed as not run when absent: PCK CRL ({@code tdx.pck_crl.*}) and Root
+ *       CA CRL ({@code tdx.root_crl.*}) — issuer, signature, window, the PCK leaf, the
+ *       intermediate and the TCB signing certificate not revoked; TCB Info and QE Identity
+ *       ({@code tdx.tcb_info.*}, {@code tdx.qe_identity.*}) — issuer chain to the pinned root,
+ *       signer valid at issueDate and at the appraisal time, ECDSA over the raw served body,
+ *       issueDate/nextUpdate window, id and version, FMSPC and PCE-ID equal to the PCK's.
+ *   <li>TDX module ({@code tdx.tdx_module.*}): MRSIGNERSEAM and masked SEAMATTRIBUTES equal to
+ *       the module (identity) of TCB Info; the module identity's TCB level.
+ *   <li>QE identity ({@code tdx.qe_identity.*}): MRSIGNER, ISVPRODID, masked MISCSELECT and
+ *       ATTRIBUTES; the QE's TCB level.
+ *   <li>Platform TCB level ({@code tdx.tcb_level}) and convergence (see {@link TcbEvaluation}) into
+ *       the verdict's TCB summary: status, tcbDate, advisory IDs, tcbEvaluationDataNumber, and
+ *       the components that are out of date.
+ *   <li>The {@code tdx} policy section ({@code tdx.policy.*}, see {@link TdxPolicy}).
+ * </ol>
+ */
+public final class TdxVerifier implements TeeVerifier {
+  private static final Ar4siClaim HW = Ar4siClaim.HARDWARE;
+
+  @Override
+  public String tee() {
+    return "tdx";
+  }
+
+  @Override
+  public boolean recognizes(Evidence evidence) {
+    if (evidence.length() < QuoteHeader.SIZE) {
+      return false;
+    }
+    byte[] b = evidence.toByteArray();
+    int version = (b[0] & 0xFF) | (b[1] & 0xFF) << 8;
+    int keyType = (b[2] & 0xFF) | (b[3] & 0xFF) << 8;
+    long tee = (b[4] & 0xFFL) | (b[5] & 0xFFL) << 8 | (b[6] & 0xFFL) << 16 | (b[7] & 0xFFL) << 24;
+    return version >= 1 && version <= 16 && keyType >= 1 && keyType <= 3 && (tee == 0x81 || tee == 0);
+  }
+
+  @Override
+  public Object compilePolicy(JsonNode section) throws PolicyException {
+    return TdxPolicy.compile(section);
+  }
+
+  @Override
+  public void verify(Evidence evidence, VerificationContext ctx, Appraisal out) {
+    Quote quote;
+    try {
+      quote = Quote.parse(evidence.toByteArray());
+    } catch (MalformedLayoutException e) {
+      out.fail("tdx.quote.structure", HW, structureReason(e), e.getMessage());
+      out.signatureValid(false);
+      return;
+    }
+    out.pass("tdx.quote.structure", HW, "version " + quote.version() + ", " + quote.body().kind() + " body");
+    TdReportBody body = quote.body();
+    claims(quote, out);
+    out.reportData(body.reportData().toByteArray());
+    out.check("tdx.quote.qe_vendor", HW, quote.header().qeVendorId().equals(QuoteHeader.INTEL_QE_VENDOR_ID),
+        Reason.IDENTITY_MISMATCH, "QE vendor " + quote.header().qeVendorId().hex());
+
+    Optional<QeReportCertificationData> qeData = quote.qeReportCertificationData();
+    Optional<PckCertChain> pck = quote.pckCertChain();
+    boolean certDataOk = qeData.isPresent() && pck.isPresent() && pck.get().type() == CertificationData.TYPE_PCK_CERT_CHAIN;
+    out.check("tdx.quote.certification_data", HW, certDataOk, Reason.MALFORMED_EVIDENCE,
+        "outer type " + quote.signatureData().certificationData().type()
+            + qeData.map(q -> ", inner type " + q.certificationData().type()).orElse("")
+            + " (6 wrapping 5 required)");
+    boolean quoteSig = quoteSignature(quote, out);
+    if (!certDataOk) {
+      out.signatureValid(false);
+      return;
+    }
+    List<X509CertificateHolder> chain = holders(pck.get().certificates(), out);
+    if (chain.size() != 3) {
+      out.fail("tdx.pck_chain.present", HW, chain.isEmpty() ? Reason.CHAIN_MISSING : Reason.CHAIN_MALFORMED,
+          "the PCK chain has " + chain.size() + " certificates; leaf, intermediate and root are required");
+      out.signatureValid(false);
+      return;
+    }
+    CertPathValidator.Result path = CertPathValidator.validate("tdx.pck_chain", List.of("pck", "intermediate", "root"),
+        chain, ctx.anchors(), ctx.at(), ctx.cache(), out, HW);
+    boolean chainOk = path.valid();
+    if (path.anchor().isPresent()) {
+      TrustAnchor a = path.anchor().get();
+      out.trustAnchor(a.name(), a.emulated());
+      if (!a.emulated()) {
+        chainOk &= out.check("tdx.pck_chain.root_vendor", HW, a.vendor().equals("intel"), Reason.UNTRUSTED_ROOT,
+            "root " + a.name() + " is not the Intel SGX Root CA");
+      }
+    }
+    X509CertificateHolder leaf = chain.get(0);
+    PckExtensions ext = null;
+    try {
+      ext = PckExtensions.fromCertificate(pck.get().leaf());
+      out.pass("tdx.pck.extensions", HW, "FMSPC " + ext.fmspc().hex() + ", PCE-ID " + ext.pceId().hex());
+      out.claim("fmspc", ext.fmspc().hex());
+      out.claim("pceId", ext.pceId().hex());
+      out.claim("pceSvn", ext.tcb().pceSvn());
+      out.claim("cpuSvn", ext.tcb().cpuSvn().hex());
+      out.claim("sgxType", ext.sgxType());
+    } catch (MalformedLayoutException e) {
+      out.fail("tdx.pck.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
+    }
+    boolean qeOk = qeReport(quote, qeData.get(), leaf, ctx, out);
+    out.signatureValid(quoteSig && qeOk && chainOk);
+
+    collateral(quote, chain, ext, qeData.get().qeReport(), ctx, out);
+    ctx.teePolicy(tee(), TdxPolicy.class).ifPresent(p -> TdxPolicyChecks.apply(p, quote, qeData.get().qeReport(),
+        pckSvn(pck.get()), out));
+  }
+
+  private static Optional<Integer> pckSvn(PckCertChain chain) {
+    try {
+      return Optional.of(PckExtensions.fromCertificate(chain.leaf()).tcb().pceSvn());
+    } catch (MalformedLayoutException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String structureReason(MalformedLayoutException e) {
+    String f = e.field();
+    if (f.endsWith("version") || f.endsWith("tee_type") || f.endsWith("att_key_type") || f.contains("body_type")) {
+      return Reason.UNSUPPORTED_VERSION;
+    }
+    if (f.endsWith(".pem") || f.contains("pck_cert_chain") || f.contains("certificate[")) {
+      return Reason.CHAIN_MALFORMED;
+    }
+    return Reason.MALFORMED_EVIDENCE;
+  }
+
+  private static boolean quoteSignature(Quote quote, Appraisal out) {
+    boolean ok = false;
+    String detail = "ECDSA P-256/SHA-256 over bytes [0, 0x" + Integer.toHexString(quote.sigDataLenOffset())
+        + ") with the attestation key";
+    try {
+      ECPublicKeyParameters ak = Ecdsa.p256FromRaw(quote.signatureData().attestationKey().toByteArray());
+      byte[] signed = quote.signedBytes().toByteArray();
+      ok = Ecdsa.verifySha256(ak, signed, 0, signed.length, quote.signatureData().signature().toByteArray());
+    } catch (CertificateParseException e) {
+      detail = e.getMessage();
+    }
+    return out.check("tdx.quote.signature", HW, ok, Reason.SIGNATURE_INVALID, detail);
+  }
+
+  private static List<X509CertificateHolder> holders(List<X509Certificate> certs, Appraisal out) {
+    List<X509CertificateHolder> h = new ArrayList<>();
+    for (X509Certificate c : certs) {
+      try {
+        h.add(Certificates.certificate(c.getEncoded(), "PCK certification data"));
+      } catch (CertificateEncodingException | CertificateParseException e) {
+        out.fail("tdx.pck_chain.decode", HW, Reason.CHAIN_MALFORMED, e.getMessage());
+        return List.of();
+      }
+    }
+    return h;
+  }
+
+  /** QE report signature by the PCK key (cached per platform) and the attestation-key binding. */
+  private static boolean qeReport(Quote quote, QeReportCertificationData qe, X509CertificateHolder leaf,
+      VerificationContext ctx, Appraisal out) {
+    byte[] report = quote.qeReportBytes().orElseThrow().toByteArray();
+    byte[] sig = qe.qeReportSignature().toByteArray();
+    String key = "qesig:" + Certificates.sha256Hex(report) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(leaf);
+    boolean sigOk = ctx.cache().getOrVerify(key, ctx.at(), () -> {
+      try {
+        return Ecdsa.verifySha256(Ecdsa.publicKey(leaf), report, 0, report.length, sig)
+            ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, leaf.getNotAfter().toInstant()))
+            : Optional.<VerifiedCache.Verified<Boolean>>empty();
+      } catch (CertificateParseException e) {
+        return Optional.<VerifiedCache.Verified<Boolean>>empty();
+      }
+    }).isPresent();
+    out.check("tdx.qe_report.signature", HW, sigOk, Reason.SIGNATURE_INVALID,
+        "ECDSA P-256/SHA-256 over the 384-byte QE report with the PCK key");
+    byte[] expected;
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update(quote.signatureData().attestationKey().toByteArray());
+      sha.update(qe.qeAuthData().toByteArray());
+      expected = sha.digest();
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is mandatory", e);
+    }
+    byte[] rd = qe.qeReport().reportData().toByteArray();
+    boolean low = MessageDigest.isEqual(Arrays.copyOf(rd, 32), expected);
+    boolean highZero = Arrays.equals(Arrays.copyOfRange(rd, 32, 64), new byte[32]);
+    boolean bindOk = out.check("tdx.qe_report.binding", HW, low && highZero, Reason.KEY_BINDING_MISMATCH,
+        !low ? "QE REPORTDATA[0..32) is not SHA-256(attestation key || QE auth data)"
+            : !highZero ? "QE REPORTDATA[0..32) binds the key, but REPORTDATA[32..64) is not zero (go-tdx-guest rejects, QVL ignores)"
+                : "REPORTDATA = SHA-256(attestation key || QE auth data) || zeros");
+    return sigOk && bindOk;
+  }
+
+  // ---- collateral ----
+
+  private void collateral(Quote quote, List<X509CertificateHolder> chain, PckExtensions ext, SgxReportBody qeReport,
+      VerificationContext ctx, Appraisal out) {
+    Collateral c = ctx.collateral();
+    Optional<CollateralDirectory> dir = c.directory();
+    X509CertificateHolder leaf = chain.get(0);
+    X509CertificateHolder intermediate = chain.get(1);
+    X509CertificateHolder root = chain.get(2);
+    List<X509CRLHolder> crls = new ArrayList<>(c.crls());
+    if (dir.isPresent()) {
+      String ca = Certificates.commonName(intermediate.getSubject()).toLowerCase(java.util.Locale.ROOT).contains("processor")
+          ? "processor" : "platform";
+      try {
+        dir.get().intelPckCrl(ca).ifPresent(x -> crls.add(x.crl()));
+        dir.get().intelRootCaCrl().ifPresent(crls::add);
+      } catch (IOException | CertificateParseException e) {
+        out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+      }
+    }
+
+    // TCB Info and QE Identity first: the TCB signing certificate is one more serial for the root CRL.
+    Optional<SignedDocument> tcbDoc = c.document(Collateral.TCB_INFO);
+    Optional<SignedDocument> qeDoc = c.document(Collateral.QE_IDENTITY);
+    if (dir.isPresent() && ext != null) {
+      try {
+        if (tcbDoc.isEmpty()) {
+          tcbDoc = dir.get().intelTcbInfo(ext.fmspc().hex());
+        }
+        if (qeDoc.isEmpty()) {
+          qeDoc = dir.get().intelQeIdentity();
+        }
+      } catch (IOException | CertificateParseException e) {
+        out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+      }
+    }
+    Map<String, X509CertificateHolder> signers = new LinkedHashMap<>();
+    Optional<TcbInfo> tcbInfo = tcbDoc.flatMap(d -> tcbInfo(d, ext, root, ctx, out, signers));
+    Optional<QeIdentity> qeIdentity = qeDoc.flatMap(d -> qeIdentity(d, root, ctx, out, signers));
+    if (tcbDoc.isEmpty()) {
+      out.notRun("tdx.tcb_info", Reason.COLLATERAL_MISSING, "no TCB Info for FMSPC "
+          + (ext == null ? "?" : ext.fmspc().hex()) + ": platform TCB level and TDX module not evaluated");
+    }
+    if (qeDoc.isEmpty()) {
+      out.notRun("tdx.qe_identity", Reason.COLLATERAL_MISSING, "no QE Identity: QE identity and TCB not evaluated");
+    }
+
+    Optional<X509CRLHolder> pckCrl = crls.stream().filter(x -> x.getIssuer().equals(intermediate.getSubject())).findFirst();
+    if (pckCrl.isPresent()) {
+      CrlValidator.check("tdx.pck_crl", pckCrl.get(), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
+    } else if (!crls.isEmpty() && crls.stream().noneMatch(x -> x.getIssuer().equals(root.getSubject()))) {
+      CrlValidator.check("tdx.pck_crl", crls.get(0), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
+    } else {
+      out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + intermediate.getSubject()
+          + ": revocation of the PCK certificate not checked");
+    }
+    Optional<X509CRLHolder> rootCrl = crls.stream().filter(x -> x.getIssuer().equals(root.getSubject())).findFirst();
+    if (rootCrl.isPresent()) {
+      Map<String, X509CertificateHolder> subjects = new LinkedHashMap<>();
+      subjects.put("intermediate", intermediate);
+      subjects.putAll(signers);
+      CrlValidator.check("tdx.root_crl", rootCrl.get(), root, subjects, ctx.at(), ctx.cache(), out, HW);
+    } else {
+      out.notRun("tdx.root_crl", Reason.COLLATERAL_MISSING, "no Intel SGX Root CA CRL: revocation of the "
+          + "intermediate and TCB signing certificates not checked");
+    }
+
+    if (tcbInfo.isEmpty() || ext == null) {
+      if (tcbDoc.isPresent()) {
+        out.notRun("tdx.tcb_level", Reason.COLLATERAL_MALFORMED, "TCB Info unusable: TCB level not evaluated");
+      }
+      qeIdentity.ifPresent(q -> qeChecks(q, qeReport, out));
+      return;
+    }
+    evaluate(quote, ext, tcbInfo.get(), qeIdentity, qeReport, out);
+  }
+
+  private static Optional<TcbInfo> tcbInfo(SignedDocument doc, PckExtensions ext, X509CertificateHolder pckRoot,
+      VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
+    SignedCollateral<TcbInfo> signed;
+    try {
+      signed = TcbInfo.parseResponse(doc.body());
+    } catch (MalformedLayoutException e) {
+      out.fail("tdx.tcb_info.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
+      return Optional.empty();
+    }
+    TcbInfo info = signed.body();
+    boolean ok = signedCollateral("tdx.tcb_info", doc, signed.signedBody(), signed.signature(), info.issueDate(),
+        info.nextUpdate(), pckRoot, ctx, out, signers);
+    ok &= out.check("tdx.tcb_info.id", HW, info.id().equals(TcbInfo.ID_TDX) && info.version() == TcbInfo.VERSION_3,
+        Reason.COLLATERAL_MISMATCH, "id " + info.id() + ", version " + info.version() + " (TDX, 3 required)");
+    if (ext != null) {
+      ok &= out.check("tdx.tcb_info.fmspc", HW, info.fmspc().equals(ext.fmspc()), Reason.COLLATERAL_MISMATCH,
+          "TCB Info FMSPC " + info.fmspc().hex() + ", PCK FMSPC " + ext.fmspc().hex());
+      ok &= out.check("tdx.tcb_info.pce_id", HW, info.pceId().equals(ext.pceId()), Reason.COLLATERAL_MISMATCH,
+          "TCB Info PCE-ID " + info.pceId().hex() + ", PCK PCE-ID " + ext.pceId().hex());
+    }
+    return ok ? Optional.of(info) : Optional.empty();
+  }
+
+  private static Optional<QeIdentity> qeIdentity(SignedDocument doc, X509CertificateHolder pckRoot,
+      VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
+    SignedCollateral<QeIdentity> signed;
+    try {
+      signed = QeIdentity.parseResponse(doc.body());
+    } catch (MalformedLayoutException e) {
+      out.fail("tdx.qe_identity.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
+      return Optional.empty();
+    }
+    QeIdentity qe = signed.body();
+    boolean ok = signedCollateral("tdx.qe_identity", doc, signed.signedBody(), signed.signature(), qe.issueDate(),
+        qe.nextUpdate(), pckRoot, ctx, out, signers);
+    ok &= out.check("tdx.qe_identity.id", HW, qe.id().equals(QeIdentity.ID_TD_QE) && qe.version() == QeIdentity.VERSION_2,
+        Reason.COLLATERAL_MISMATCH, "id " + qe.id() + ", version " + qe.version() + " (TD_QE, 2 required)");
+    return ok ? Optional.of(qe) : Optional.empty();
+  }
+
+  /**
+   * The common checks of a PCS-signed JSON document: issuer chain (served chain, else given
+   * certificates, ending at the pinned root), signer validity at issueDate, ECDSA over the raw
+   * served body bytes (cached by body and signer), and the issueDate/nextUpdate window.
+   */
+  private static boolean signedCollateral(String prefix, SignedDocument doc, Bytes signedBody, Bytes signature,
+      Instant issueDate, Instant nextUpdate, X509CertificateHolder pckRoot, VerificationContext ctx, Appraisal out,
+      Map<String, X509CertificateHolder> signers) {
+    List<X509CertificateHolder> chain = new ArrayList<>(doc.issuerChain());
+    if (chain.isEmpty()) {
+      ctx.collateral().certificates().stream()
+          .filter(x -> Certificates.commonName(x.getSubject()).contains("TCB Signing")).findFirst().ifPresent(chain::add);
+    }
+    if (chain.size() == 1) {
+      chain.add(pckRoot);
+    }
+    boolean ok;
+    if (chain.isEmpty()) {
+      ok = out.fail(prefix + ".chain.present", HW, Reason.CHAIN_MISSING, doc.source()
+          + ": no issuer chain (TCB signing certificate) was given");
+    } else {
+      ok = CertPathValidator.validate(prefix + ".chain", List.of("tcb_signing", "root"), chain.subList(0, 2),
+          ctx.anchors(), ctx.at(), ctx.cache(), out, HW).valid();
+    }
+    out.collateral(new CollateralItem(prefix, issueDate, nextUpdate, doc.source()));
+    if (chain.isEmpty()) {
+      return false;
+    }
+    X509CertificateHolder signer = chain.get(0);
+    signers.put(prefix.substring(prefix.indexOf('.') + 1) + "_signer", signer);
+    boolean signerAtIssue = !issueDate.isBefore(signer.getNotBefore().toInstant())
+        && !issueDate.isAfter(signer.getNotAfter().toInstant());
+    ok &= out.check(prefix + ".signer_at_issue", HW, signerAtIssue, Reason.COLLATERAL_SIGNER_EXPIRED,
+        "issued " + issueDate + " by a certificate valid " + signer.getNotBefore().toInstant() + " to "
+            + signer.getNotAfter().toInstant());
+    byte[] body = signedBody.toByteArray();
+    byte[] sig = signature.toByteArray();
+    String key = "docsig:" + Certificates.sha256Hex(body) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(signer);
+    boolean sigOk = ctx.cache().getOrVerify(key, ctx.at(), () -> {
+      try {
+        return Ecdsa.verifySha256(Ecdsa.publicKey(signer), body, 0, body.length, sig)
+            ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, nextUpdate))
+            : Optional.<VerifiedCache.Verified<Boolean>>empty();
+      } catch (CertificateParseException e) {
+        return Optional.<VerifiedCache.Verified<Boolean>>empty();
+      }
+    }).isPresent();
+    ok &= out.check(prefix + ".signature", HW, sigOk, Reason.COLLATERAL_SIGNATURE_INVALID,
+        "ECDSA P-256/SHA-256 over the " + body.length + " raw body bytes as served");
+    String window = "issued " + issueDate + ", nextUpdate " + nextUpdate + ", appraised at " + ctx.at();
+    if (ctx.at().isBefore(issueDate)) {
+      ok &= out.fail(prefix + ".validity", HW, Reason.COLLATERAL_NOT_YET_VALID, window);
+    } else if (ctx.at().isAfter(nextUpdate)) {
+      ok &= out.fail(prefix + ".validity", HW, Reason.COLLATERAL_EXPIRED, window);
+    } else {
+      out.pass(prefix + ".validity", HW, window);
+    }
+    return ok;
+  }
+
+  // ---- TCB evaluation ----
+
+  private static Optional<TcbStatus> qeChecks(QeIdentity qe, SgxReportBody report, Appraisal out) {
+    out.check("tdx.qe_identity.mrsigner", HW, qe.mrSigner().equals(report.mrSigner()), Reason.IDENTITY_MISMATCH,
+        "QE MRSIGNER " + report.mrSigner().hex());
+    out.check("tdx.qe_identity.isvprodid", HW, qe.isvProdId() == report.isvProdId(), Reason.IDENTITY_MISMATCH,
+        "QE ISVPRODID " + report.isvProdId() + ", expected " + qe.isvProdId());
+    long misc = report.miscSelect() & qe.miscselectMaskValue();
+    out.check("tdx.qe_identity.miscselect", HW, misc == qe.miscselectValue(), Reason.IDENTITY_MISMATCH,
+        String.format("MISCSELECT 0x%08x & mask 0x%08x = 0x%08x, expected 0x%08x", report.miscSelect(),
+            qe.miscselectMaskValue(), misc, qe.miscselectValue()));
+    out.check("tdx.qe_identity.attributes", HW, masked(report.attributes(), qe.attributesMask(), qe.attributes()),
+        Reason.IDENTITY_MISMATCH, "ATTRIBUTES " + report.attributes().hex() + " & mask " + qe.attributesMask().hex()
+            + ", expected " + qe.attributes().hex());
+    Optional<QeIdentity.QeTcbLevel> level = qe.tcbLevels().stream().filter(l -> l.isvSvn() <= report.isvSvn()).findFirst();
+    out.check("tdx.qe_identity.tcb_level", HW, level.isPresent(), Reason.NO_MATCHING_TCB_LEVEL,
+        "QE ISVSVN " + report.isvSvn() + level.map(l -> " matches level isvsvn " + l.isvSvn() + " (" + l.tcbStatus().pcsName()
+            + ")").orElse(" is below every QE TCB level"));
+    return level.map(QeIdentity.QeTcbLevel::tcbStatus);
+  }
+
+  private static boolean masked(Bytes value, Bytes mask, Bytes expected) {
+    if (value.length() != mask.length() || mask.length() != expected.length()) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if ((value.get(i) & mask.get(i)) != (expected.get(i) & mask.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static void evaluate(Quote quote, PckExtensions ext, TcbInfo info, Optional<QeIdentity> qeIdentity,
+      SgxReportBody qeReport, Appraisal out) {
+    TdReportBody body = quote.body();
+    byte[] tee = body.teeTcbSvn().toByteArray();
+    List<Integer> sgx = ext.tcb().sgxTcbComponents();
+    int pceSvn = ext.tcb().pceSvn();
+    Map<String, String> components = new LinkedHashMap<>();
+    Set<String> advisories = new LinkedHashSet<>();
+    List<Instant> dates = new ArrayList<>();
+
+    // TDX module: signer and attributes, then the identity's TCB level when a module version is named.
+    Optional<TcbInfo.TdxModuleIdentity> identity = (tee[1] & 0xFF) > 0 ? TcbEvaluation.moduleIdentity(info, tee) : Optional.empty();
+    Bytes moduleSigner = identity.map(TcbInfo.TdxModuleIdentity::mrSigner)
+        .orElse(info.tdxModule().map(TcbInfo.TdxModule::mrSigner).orElse(Bytes.zeros(48)));
+    Bytes attrs = identity.map(TcbInfo.TdxModuleIdentity::attributes)
+        .orElse(info.tdxModule().map(TcbInfo.TdxModule::attributes).orElse(Bytes.zeros(8)));
+    Bytes attrsMask = identity.map(TcbInfo.TdxModuleIdentity::attributesMask)
+        .orElse(info.tdxModule().map(TcbInfo.TdxModule::attributesMask).orElse(Bytes.zeros(8)));
+    out.check("tdx.tdx_module.mrsigner", HW, body.mrSignerSeam().equals(moduleSigner), Reason.IDENTITY_MISMATCH,
+        "MRSIGNERSEAM " + body.mrSignerSeam().hex() + ", expected " + moduleSigner.hex());
+    Bytes seamAttributes = Bytes.of(le64(body.seamAttributes()));
+    out.check("tdx.tdx_module.attributes", HW, masked(seamAttributes, attrsMask, attrs), Reason.IDENTITY_MISMATCH,
+        "SEAMATTRIBUTES " + seamAttributes.hex() + " & mask " + attrsMask.hex() + ", expected " + attrs.hex());
+    Optional<TcbStatus> moduleStatus = Optional.empty();
+    if ((tee[1] & 0xFF) > 0) {
+      String id = String.format("TDX_%02X", tee[1] & 0xFF);
+      Optional<TcbInfo.ModuleTcbLevel> ml = identity.flatMap(i -> TcbEvaluation.moduleLevel(i, tee[0] & 0xFF));
+      out.check("tdx.tdx_module.tcb_level", HW, ml.isPresent(), Reason.NO_MATCHING_TCB_LEVEL, identity.isEmpty()
+          ? "TCB Info has no module identity " + id
+          : id + " ISVSVN " + (tee[0] & 0xFF) + ml.map(l -> " matches level isvsvn " + l.isvSvn() + " ("
+              + l.tcbStatus().pcsName() + ")").orElse(" is below every level"));
+      if (ml.isPresent()) {
+        moduleStatus = Optional.of(ml.get().tcbStatus());
+        components.put("tdxModule", ml.get().tcbStatus().pcsName());
+        advisories.addAll(ml.get().advisoryIds());
+        dates.add(ml.get().tcbDate());
+      }
+    }
+
+    Optional<TcbStatus> qeStatus = Optional.empty();
+    if (qeIdentity.isPresent()) {
+      Optional<QeIdentity.QeTcbLevel> ql = qeIdentity.get().tcbLevels().stream()
+          .filter(l -> l.isvSvn() <= qeReport.isvSvn()).findFirst();
+      qeStatus = qeChecks(qeIdentity.get(), qeReport, out);
+      ql.ifPresent(l -> {
+        components.put("qe", l.tcbStatus().pcsName());
+        advisories.addAll(l.advisoryIds());
+        dates.add(l.tcbDate());
+      });
+    } else {
+      out.notRun("tdx.qe_identity.tcb_level", Reason.COLLATERAL_MISSING, "no usable QE Identity: QE status not converged");
+    }
+
+    Optional<TcbEvaluation.PlatformMatch> match = TcbEvaluation.platformLevel(info, sgx, pceSvn, tee);
+    out.check("tdx.tcb_level", HW, match.isPresent(), Reason.NO_MATCHING_TCB_LEVEL, match.map(m -> "level "
+        + m.index() + " (" + m.level().tcbStatus().pcsName() + ", tcbDate " + m.level().tcbDate() + ")")
+        .orElse("no TCB level of FMSPC " + info.fmspc().hex() + " is met by the PCK SGX components, PCESVN "
+            + pceSvn + " and TEE_TCB_SVN " + body.teeTcbSvn().hex()));
+    if (match.isEmpty()) {
+      return;
+    }
+    TcbInfo.TcbLevel level = match.get().level();
+    String platform = level.tcbStatus().pcsName();
+    components.put("platform", platform);
+    advisories.addAll(level.advisoryIds());
+    dates.add(level.tcbDate());
+    String status = platform;
+    if (moduleStatus.isPresent()) {
+      status = TcbEvaluation.converge(status, moduleStatus.get());
+    }
+    String beforeQe = status;
+    if (qeStatus.isPresent()) {
+      status = TcbEvaluation.converge(status, qeStatus.get());
+    }
+    boolean qeCurrent = qeStatus.map(s -> s != TcbStatus.OUT_OF_DATE && s != TcbStatus.REVOKED).orElse(true);
+    if (body.teeTcbSvn2().isPresent() && qeCurrent && moduleStatus.isPresent() && moduleStatus.get() == TcbStatus.OUT_OF_DATE
+        && (beforeQe.equals(TcbStatus.OUT_OF_DATE.pcsName()) || beforeQe.equals(TcbStatus.OUT_OF_DATE_CONFIGURATION_NEEDED.pcsName()))) {
+      Optional<String> relaunch = TcbEvaluation.relaunch(info, sgx, pceSvn, body.teeTcbSvn2().get().toByteArray(), beforeQe);
+      if (relaunch.isPresent()) {
+        status = relaunch.get();
+      }
+    }
+    List<String> outOfDate = status.equals(TcbStatus.UP_TO_DATE.pcsName()) ? List.of()
+        : TcbEvaluation.outOfDateComponents(info, sgx, pceSvn, tee);
+    if (moduleStatus.isPresent() && moduleStatus.get() != TcbStatus.UP_TO_DATE) {
+      outOfDate = new ArrayList<>(outOfDate);
+      outOfDate.add("tdxModule (TDX_" + String.format("%02X", tee[1] & 0xFF) + " ISVSVN " + (tee[0] & 0xFF) + ")");
+    }
+    if (qeStatus.isPresent() && qeStatus.get() != TcbStatus.UP_TO_DATE) {
+      outOfDate = new ArrayList<>(outOfDate);
+      outOfDate.add("qe (ISVSVN " + qeReport.isvSvn() + ")");
+    }
+    long eval = info.tcbEvaluationDataNumber();
+    if (qeIdentity.isPresent()) {
+      eval = Math.min(eval, qeIdentity.get().tcbEvaluationDataNumber());
+    }
+    String tcbDate = dates.stream().min(Instant::compareTo).map(Instant::toString).orElse(null);
+    out.tcb(new TcbSummary(status, tcbDate, (int) eval, List.copyOf(advisories), outOfDate, components));
+  }
+
+  private static byte[] le64(long v) {
+    byte[] b = new byte[8];
+    for (int i = 0; i < 8; i++) {
+      b[i] = (byte) (v >>> (8 * i));
+    }
+    return b;
+  }
+
+  private static void claims(Quote q, Appraisal out) {
+    TdReportBody b = q.body();
+    out.claim("version", q.version());
+    out.claim("bodyKind", b.kind().name());
+    out.claim("teeTcbSvn", b.teeTcbSvn().hex());
+    out.claim("mrSeam", b.mrSeam().hex());
+    out.claim("mrSignerSeam", b.mrSignerSeam().hex());
+    out.claim("seamAttributes", String.format("%016x", b.seamAttributes()));
+    out.claim("tdAttributes", String.format("%016x", b.tdAttributes().bits()));
+    out.claim("tdAttributes.debug", b.tdAttributes().debug());
+    out.claim("xfam", String.format("%016x", b.xfam().bits()));
+    out.claim("mrTd", b.mrTd().hex());
+    out.claim("mrConfigId", b.mrConfigId().hex());
+    out.claim("mrOwner", b.mrOwner().hex());
+    out.claim("mrOwnerConfig", b.mrOwnerConfig().hex());
+    for (int i = 0; i < 4; i++) {
+      out.claim("rtmr" + i, b.rtmr(i).hex());
+    }
+    out.claim("reportData", b.reportData().hex());
+    b.teeTcbSvn2().ifPresent(x -> out.claim("teeTcbSvn2", x.hex()));
+    b.mrServiceTd().ifPresent(x -> out.claim("mrServiceTd", x.hex()));
+    out.claim("qeVendorId", q.header().qeVendorId().hex());
+    q.qeReportCertificationData().ifPresent(qe -> out.claim("qeSvn", qe.qeReport().isvSvn()));
+    out.claim("trailingBytes", q.trailingLength());
+    out.claim("trailingBytesZero", q.trailingBytes().isAllZero());
+  }
+}
