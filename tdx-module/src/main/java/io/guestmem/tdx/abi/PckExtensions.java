@@ -97,9 +97,9 @@ public record PckExtensions(
     configuration.ifPresent(
         c -> {
           ASN1EncodableVector cv = new ASN1EncodableVector();
-          c.dynamicPlatform().ifPresent(b -> cv.add(entry(base + "7.1", ASN1Boolean.getInstance(b))));
-          c.cachedKeys().ifPresent(b -> cv.add(entry(base + "7.2", ASN1Boolean.getInstance(b))));
-          c.smtEnabled().ifPresent(b -> cv.add(entry(base + "7.3", ASN1Boolean.getInstance(b))));
+          c.dynamicPlatform().ifPresent(b -> cv.add(entry(base + "7.1", ASN1Boolean.getInstance(b.booleanValue()))));
+          c.cachedKeys().ifPresent(b -> cv.add(entry(base + "7.2", ASN1Boolean.getInstance(b.booleanValue()))));
+          c.smtEnabled().ifPresent(b -> cv.add(entry(base + "7.3", ASN1Boolean.getInstance(b.booleanValue()))));
           top.add(entry(base + "7", new DERSequence(cv)));
         });
     try {

@@ -20,6 +20,8 @@ import org.bouncycastle.asn1.x9.X9ECParameters;
 import org.bouncycastle.asn1.x9.X9ObjectIdentifiers;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.bouncycastle.crypto.params.ECDomainParameters;
+import org.bouncycastle.crypto.params.ECNamedDomainParameters;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.crypto.params.ECPrivateKeyParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.crypto.signers.ECDSASigner;
@@ -34,7 +36,7 @@ import org.bouncycastle.operator.ContentSigner;
  */
 public final class EcdsaP256 {
   private static final X9ECParameters CURVE = ECNamedCurveTable.getByName("secp256r1");
-  private static final ECDomainParameters DOMAIN = new ECDomainParameters(CURVE);
+  private static final ECDomainParameters DOMAIN = new ECNamedDomainParameters(SECObjectIdentifiers.secp256r1, CURVE);
 
   private final ECPrivateKeyParameters privateKey;
   private final ECPublicKeyParameters publicKey;
