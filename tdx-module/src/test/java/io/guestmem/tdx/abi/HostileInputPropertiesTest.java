@@ -1,0 +1,84 @@
+package io.guestmem.tdx.abi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.Size;
+
+/** Every parser outside the quote also answers garbage with the checked exception only. */
+class HostileInputPropertiesTest {
+  private static final String QE =
+      "{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2023-06-08T07:24:59Z\",\"nextUpdate\":\"2023-07-08T07:24:59Z\","
+          + "\"tcbEvaluationDataNumber\":15,\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
+          + "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5\","
+          + "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}]},"
+          + "\"signature\":\"" + "ab".repeat(64) + "\"}";
+
+  @Property(tries = 300)
+  void mutatedQeIdentityResponse_parsesOrFailsChecked(@ForAll @IntRange(min = 0, max = 700) int at, @ForAll byte value) {
+    byte[] b = QE.getBytes(StandardCharsets.UTF_8);
+    b[at % b.length] = value;
+    try {
+      SignedCollateral<QeIdentity> c = QeIdentity.parseResponse(b);
+      assertThat(c.signature().length()).isEqualTo(64);
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+  }
+
+  @Property(tries = 200)
+  void truncatedQeIdentityResponse_failsChecked(@ForAll @IntRange(min = 0, max = 699) int length) {
+    byte[] b = java.util.Arrays.copyOf(QE.getBytes(StandardCharsets.UTF_8), Math.min(length, QE.length() - 1));
+    try {
+      QeIdentity.parseResponse(b);
+      throw new AssertionError("a truncated response parsed");
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+  }
+
+  @Property(tries = 300)
+  void garbageAsTcbInfo_failsChecked(@ForAll("jsonish") String s) {
+    try {
+      TcbInfo.parseResponse(s.getBytes(StandardCharsets.UTF_8));
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+  }
+
+  @Provide
+  Arbitrary<String> jsonish() {
+    return Arbitraries.strings().withChars("{}[]\":,0123456789.eE-+ truefalsnl\\u").ofMaxLength(200);
+  }
+
+  @Property(tries = 300)
+  void garbageAsPckExtensionsOrCrl_failsChecked(@ForAll @Size(max = 400) byte[] garbage) {
+    try {
+      PckExtensions.parse(garbage);
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+    try {
+      CertificateRevocationList.parse(garbage);
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+    try {
+      PckCertChain.parsePem(garbage);
+    } catch (MalformedLayoutException expected) {
+      assertThat(expected.field()).isNotBlank();
+    }
+  }
+
+  @Property(tries = 100)
+  void anyTdReportWithTdxType_roundTrips(@ForAll @Size(min = 1024, max = 1024) byte[] raw) throws Exception {
+    raw[0] = (byte) 0x81;
+    assertThat(TdReport.parse(raw).toBytes()).isEqualTo(raw);
+  }
+}
