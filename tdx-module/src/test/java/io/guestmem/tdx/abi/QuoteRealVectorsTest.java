@@ -16,21 +16,22 @@ import org.junit.jupiter.params.provider.MethodSource;
 class QuoteRealVectorsTest {
 
   static Stream<Arguments> quotes() {
-    // file, sha256, version, body kind, trailing bytes, FMSPC (MANIFEST §1)
+    // file, sha256, version, body kind, trailing bytes, FMSPC, PCK leaf validity (MANIFEST §1)
     return Stream.of(
-        Arguments.of(Vectors.SPR_E4, Vectors.SPR_E4_SHA, 4, TdReportBody.Kind.TD10, 39, "50806f000000"),
-        Arguments.of(Vectors.V5_SAMPLE, Vectors.V5_SAMPLE_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000"),
-        Arguments.of(Vectors.COS113, Vectors.COS113_SHA, 4, TdReportBody.Kind.TD10, 3065, "00806f050000"),
-        Arguments.of(Vectors.DCAP_TDX, Vectors.DCAP_TDX_SHA, 4, TdReportBody.Kind.TD10, 70, "b0c06f000000"),
-        Arguments.of(Vectors.DCAP_OUTDATED, Vectors.DCAP_OUTDATED_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000"),
-        Arguments.of(Vectors.TRUSTEE_Q4, Vectors.TRUSTEE_Q4_SHA, 4, TdReportBody.Kind.TD10, 0, "50806f000000"),
-        Arguments.of(Vectors.TRUSTEE_Q5, Vectors.TRUSTEE_Q5_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000"));
+        Arguments.of(Vectors.SPR_E4, Vectors.SPR_E4_SHA, 4, TdReportBody.Kind.TD10, 39, "50806f000000", "2022-09-20", "2029-09-20"),
+        Arguments.of(Vectors.V5_SAMPLE, Vectors.V5_SAMPLE_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000", "2026-01-27", "2033-01-27"),
+        Arguments.of(Vectors.COS113, Vectors.COS113_SHA, 4, TdReportBody.Kind.TD10, 3065, "00806f050000", "2024-07-02", "2031-07-02"),
+        Arguments.of(Vectors.DCAP_TDX, Vectors.DCAP_TDX_SHA, 4, TdReportBody.Kind.TD10, 70, "b0c06f000000", "2025-02-06", "2032-02-06"),
+        Arguments.of(Vectors.DCAP_OUTDATED, Vectors.DCAP_OUTDATED_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000", "2026-01-23", "2033-01-23"),
+        Arguments.of(Vectors.TRUSTEE_Q4, Vectors.TRUSTEE_Q4_SHA, 4, TdReportBody.Kind.TD10, 0, "50806f000000", "2023-02-07", "2030-02-07"),
+        Arguments.of(Vectors.TRUSTEE_Q5, Vectors.TRUSTEE_Q5_SHA, 5, TdReportBody.Kind.TD15, 0, "90c06f000000", "2024-03-18", "2031-03-18"));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("quotes")
   void realQuote_parses_roundTripsByteIdentical_andHasManifestShape(
-      String file, String sha, int version, TdReportBody.Kind kind, int trailing, String fmspc) throws Exception {
+      String file, String sha, int version, TdReportBody.Kind kind, int trailing, String fmspc, String pckFrom, String pckTo)
+      throws Exception {
     byte[] raw = Vectors.read(file, sha);
     Quote q = Quote.parse(raw);
 
@@ -48,6 +49,8 @@ class QuoteRealVectorsTest {
     PckCertChain chain = q.pckCertChain().orElseThrow();
     assertThat(chain.certificates()).hasSize(3);
     assertThat(PckExtensions.fromCertificate(chain.leaf()).fmspc().hex()).isEqualTo(fmspc);
+    assertThat(chain.leaf().getNotBefore().toInstant().toString()).startsWith(pckFrom);
+    assertThat(chain.leaf().getNotAfter().toInstant().toString()).startsWith(pckTo);
     if (version == 5) {
       assertThat(q.bodyDescriptor().orElseThrow()).isEqualTo(new QuoteBodyDescriptor(3, 648));
       assertThat(q.body().teeTcbSvn2()).isPresent();
@@ -60,7 +63,8 @@ class QuoteRealVectorsTest {
   @ParameterizedTest(name = "{0}")
   @MethodSource("quotes")
   void signedRegions_areTheExactBytesTheSignaturesCover(
-      String file, String sha, int version, TdReportBody.Kind kind, int trailing, String fmspc) throws Exception {
+      String file, String sha, int version, TdReportBody.Kind kind, int trailing, String fmspc, String pckFrom, String pckTo)
+      throws Exception {
     Quote q = Quote.parse(Vectors.read(file, sha));
     int bodyEnd = QuoteHeader.SIZE + (version == 5 ? 6 : 0) + kind.size();
     assertThat(q.signedBytes().length()).isEqualTo(bodyEnd);
