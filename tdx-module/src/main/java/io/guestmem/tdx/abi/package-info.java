@@ -19,6 +19,27 @@
  *       attribute bits are kept and reported, not rejected.
  * </ul>
  *
+ * <h2>Main types (public API, kept stable for {@code io.guestmem.tdx.verify})</h2>
+ *
+ * <ul>
+ *   <li>{@link io.guestmem.tdx.abi.Quote} — v4/v5 quote: {@code header()}, {@code bodyDescriptor()}
+ *       (v5), {@code body()} ({@link io.guestmem.tdx.abi.TdReportBody}, TD 1.0 or 1.5), {@code
+ *       signatureData()} ({@link io.guestmem.tdx.abi.QuoteSignatureData}), {@code
+ *       qeReportCertificationData()}, {@code pckCertChain()}, {@code trailingBytes()}, {@code
+ *       signedBytes()}, {@code qeReportBytes()}, {@code raw()}, {@code toBytes()}.
+ *   <li>{@link io.guestmem.tdx.abi.CertificationData} (sealed): {@link
+ *       io.guestmem.tdx.abi.PckIdentifier} (1–3), {@link io.guestmem.tdx.abi.PckCertChain} (4, 5),
+ *       {@link io.guestmem.tdx.abi.QeReportCertificationData} (6, holding the {@link
+ *       io.guestmem.tdx.abi.SgxReportBody} QE report), {@link io.guestmem.tdx.abi.PlatformManifest} (7).
+ *   <li>{@link io.guestmem.tdx.abi.TdReport} — TDREPORT_STRUCT (REPORTMACSTRUCT, TEE_TCB_INFO, TDINFO).
+ *   <li>{@link io.guestmem.tdx.abi.PckExtensions} — PCK certificate SGX extension.
+ *   <li>{@link io.guestmem.tdx.abi.TcbInfo}, {@link io.guestmem.tdx.abi.QeIdentity} and {@link
+ *       io.guestmem.tdx.abi.SignedCollateral} (body + exact signed bytes + raw r‖s signature),
+ *       {@link io.guestmem.tdx.abi.TcbStatus}, {@link io.guestmem.tdx.abi.CertificateRevocationList}.
+ *   <li>{@link io.guestmem.tdx.abi.TdAttributes}, {@link io.guestmem.tdx.abi.Xfam} — bit fields with
+ *       named bits and {@code unknownBits()}.
+ * </ul>
+ *
  * <p>This package depends only on the JDK and BouncyCastle's ASN.1 classes. The collateral JSON
  * is read with the package's own strict reader so that the exact served bytes of the signed body
  * can be located without re-serialising.

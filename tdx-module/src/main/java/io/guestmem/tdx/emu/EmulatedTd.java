@@ -139,7 +139,7 @@ public final class EmulatedTd {
     if (state == State.FINALIZED) {
       return TdxStatus.TD_FINALIZED;
     }
-    if (p.sharedBit() >= Long.MAX_VALUE / 2 || memory.size() > p.sharedBit()) {
+    if (memory.size() > p.sharedBit()) {
       return TdxStatus.OPERAND_INVALID;
     }
     params = p;

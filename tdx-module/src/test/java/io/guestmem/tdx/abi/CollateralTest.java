@@ -120,6 +120,18 @@ class CollateralTest {
   }
 
   @Test
+  void sgxTcbInfo_fromTheDcapQvlSgxBundle_parsesWithoutTdxMembers() throws Exception {
+    byte[] bundle = Vectors.read("dcap-qvl/sgx_quote_collateral.json", "bdd694bbe50f3a2a1cfe12f9e2bd83125921107a368edcf10780a5523b8501ce");
+    JsonFields f = new JsonFields(Json.parse(bundle, "bundle"), "bundle");
+    TcbInfo t = TcbInfo.parse(f.string("tcb_info").getBytes(StandardCharsets.UTF_8));
+    assertThat(t.id()).isEqualTo("SGX");
+    assertThat(t.fmspc().hex()).isEqualTo("00a067110000");
+    assertThat(t.tdxModule()).isEmpty();
+    assertThat(t.tcbLevels()).allSatisfy(l -> assertThat(l.tdxTcbComponents()).isEmpty());
+    assertThat(t.tcbLevels()).anySatisfy(l -> assertThat(l.advisoryIds()).contains("INTEL-SA-00289", "INTEL-SA-00615"));
+  }
+
+  @Test
   void crls_parse_andKeepTheirDer() throws Exception {
     byte[] pck = Vectors.read("go-tdx-guest/pckcrl", "381598fbab078ecfba7df257d4396d3428ffb20a491f7ddbc14c52ec9c27e06f");
     byte[] root = Vectors.read("go-tdx-guest/rootcrl.der", "f64b58a120f2882219944f1c0e0e3d87e8a02313e39c5d0bc658bdbcf524c41c");
