@@ -107,7 +107,7 @@ class QuoteMalformedTest {
   @Test
   void innerPckChainOfSizeZero_fails() throws Exception {
     byte[] raw = sprE4();
-    int end = 0x27C + (int) ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getInt(0x278);
+    int end = 0x27C + ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).getInt(0x278);
     // Drop the PEM, fix every enclosing length.
     int pemLen = end - 0x4EA;
     byte[] cut = new byte[0x4EA];

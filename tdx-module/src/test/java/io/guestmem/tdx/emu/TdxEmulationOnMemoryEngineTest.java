@@ -28,11 +28,14 @@ class TdxEmulationOnMemoryEngineTest {
     try (MemoryEngine engine = MemoryEngine.open(EngineConfig.emulated(state))) {
       Lease lease = engine.openLease(LeaseRequest.owned(16L << 20, "tdx"));
       List<MemoryEvent> events = new CopyOnWriteArrayList<>();
-      try (AutoCloseable sub = engine.addListener(events::add)) {
+      AutoCloseable subscription = engine.addListener(events::add);
+      try {
         TdxEmulation.Result r =
             TdxEmulation.run(lease, TdxEmulation.Options.defaults(out).withQuoteVersion(5).withIssueTime(Instant.parse("2026-03-01T00:00:00Z")));
         assertThat(Quote.parse(Files.readAllBytes(out.resolve("quote.bin"))).version()).isEqualTo(5);
         assertThat(r.log()).anyMatch(l -> l.contains("lease offset 0x800000: SHARED"));
+      } finally {
+        subscription.close();
       }
       List<MemoryEvent> conversions = events.stream().filter(e -> e.kind() == MemoryEvent.Kind.CONVERTED).toList();
       assertThat(conversions).hasSize(6);
