@@ -13,12 +13,20 @@ import net.jqwik.api.constraints.Size;
 
 /** Every parser outside the quote also answers garbage with the checked exception only. */
 class HostileInputPropertiesTest {
+  /** A synthetic, well-formed QE Identity response (made-up values) to mutate. */
   private static final String QE =
-      "{\"enclaveIdentity\":{\"id\":\"TD_QE\",\"version\":2,\"issueDate\":\"2023-06-08T07:24:59Z\",\"nextUpdate\":\"2023-07-08T07:24:59Z\","
-          + "\"tcbEvaluationDataNumber\":15,\"miscselect\":\"00000000\",\"miscselectMask\":\"FFFFFFFF\",\"attributes\":\"11000000000000000000000000000000\","
-          + "\"attributesMask\":\"FBFFFFFFFFFFFFFF0000000000000000\",\"mrsigner\":\"DC9E2A7C6F948F17474E34A7FC43ED030F7C1563F1BABDDF6340C82E0E54A8C5\","
-          + "\"isvprodid\":2,\"tcbLevels\":[{\"tcb\":{\"isvsvn\":4},\"tcbDate\":\"2023-02-15T00:00:00Z\",\"tcbStatus\":\"UpToDate\"}]},"
-          + "\"signature\":\"" + "ab".repeat(64) + "\"}";
+      new String(
+          SignedCollateral.encodeResponse(
+              "enclaveIdentity",
+              Bytes.of(
+                  new QeIdentity(
+                          "TD_QE", 2, java.time.Instant.parse("2030-01-02T03:04:05Z"), java.time.Instant.parse("2030-02-01T03:04:05Z"), 3,
+                          Bytes.zeros(4), Bytes.fromHex("ffffffff"), Bytes.fromHex("11".repeat(16)), Bytes.fromHex("fb".repeat(16)),
+                          Bytes.fromHex("5a".repeat(32)), 2,
+                          java.util.List.of(new QeIdentity.QeTcbLevel(4, java.time.Instant.parse("2029-12-01T00:00:00Z"), TcbStatus.UP_TO_DATE, java.util.List.of("X-1"))))
+                      .toJson()),
+              Bytes.fromHex("ab".repeat(64))),
+          StandardCharsets.UTF_8);
 
   @Property(tries = 300)
   void mutatedQeIdentityResponse_parsesOrFailsChecked(@ForAll @IntRange(min = 0, max = 700) int at, @ForAll byte value) {
