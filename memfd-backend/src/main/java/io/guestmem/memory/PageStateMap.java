@@ -20,10 +20,12 @@ import java.util.function.IntUnaryOperator;
  * PRIVATE page, the shared backing for a SHARED page). Nothing else is stored: a page is never
  * accounted on both sides.
  *
- * <p><b>Cost.</b> Lookup is a binary search, O(log n). {@link #assign} splits at most two ranges
- * and merges with at most two neighbours, then moves the tail of the arrays once: O(log n + k + m)
- * where k is the number of ranges in the window and m the number after it. The arrays are flat
- * primitive arrays, so the move is a {@code memmove}.
+ * <p><b>Cost.</b> The two arrays are a gap buffer: flat primitive arrays with one hole that
+ * follows the last edit. Lookup is a binary search, O(log n). {@link #assign} splits at most two
+ * ranges and merges with at most two neighbours, then moves the gap to the edit: O(log n + k + d)
+ * where k is the number of ranges in the window and d the distance (in ranges) from the previous
+ * edit, a {@code memmove}. Conversions that walk a lease in order (MapGPA chunks, PSC batches)
+ * therefore cost O(log n) however many ranges the map holds.
  *
  * <p>Not thread-safe: the engine guards each map with its lease's monitor.
  */
@@ -40,9 +42,14 @@ public final class PageStateMap {
   private static final long ARRAY_HEADER = 24;
 
   private final long size;
+  /** Physical storage; logical range i lives at {@link #phys(int)}. */
   private long[] starts;
   private byte[] values;
+  /** Logical number of ranges. */
   private int count;
+  /** The gap: physical slots [gapStart, gapStart + gapLen) are unused. */
+  private int gapStart;
+  private int gapLen;
   private long allocatedPrivate;
   private long allocatedShared;
 
@@ -55,6 +62,8 @@ public final class PageStateMap {
     this.starts = new long[4];
     this.values = new byte[4];
     this.count = 1;
+    this.gapStart = 1;
+    this.gapLen = 3;
   }
 
   private PageStateMap(long size, long[] starts, byte[] values, int count) {
@@ -62,9 +71,23 @@ public final class PageStateMap {
     this.starts = starts;
     this.values = values;
     this.count = count;
+    this.gapStart = count;
+    this.gapLen = starts.length - count;
     for (int i = 0; i < count; i++) {
       account(values[i], end(i) - starts[i]);
     }
+  }
+
+  private int phys(int i) {
+    return i < gapStart ? i : i + gapLen;
+  }
+
+  private long startOf(int i) {
+    return starts[phys(i)];
+  }
+
+  private int valueOf(int i) {
+    return values[phys(i)];
   }
 
   /** Encodes a state and an allocation flag as the one-byte range value. */
@@ -100,11 +123,11 @@ public final class PageStateMap {
   }
 
   public PageState stateAt(long offset) {
-    return stateOf(values[indexOf(checkOffset(offset))]);
+    return stateOf(valueOf(indexOf(checkOffset(offset))));
   }
 
   public boolean allocatedAt(long offset) {
-    return allocatedOf(values[indexOf(checkOffset(offset))]);
+    return allocatedOf(valueOf(indexOf(checkOffset(offset))));
   }
 
   private long checkOffset(long offset) {
@@ -115,7 +138,7 @@ public final class PageStateMap {
   }
 
   private long end(int i) {
-    return i + 1 < count ? starts[i + 1] : size;
+    return i + 1 < count ? startOf(i + 1) : size;
   }
 
   /** Index of the range containing {@code offset} (binary search). */
@@ -124,7 +147,7 @@ public final class PageStateMap {
     int hi = count - 1;
     while (lo < hi) {
       int mid = (lo + hi + 1) >>> 1;
-      if (starts[mid] <= offset) {
+      if (startOf(mid) <= offset) {
         lo = mid;
       } else {
         hi = mid - 1;
@@ -169,9 +192,9 @@ public final class PageStateMap {
     byte[] nv = new byte[cap];
     int n = 0;
     for (int i = lo; i <= hi; i++) {
-      long s = starts[i];
+      long s = startOf(i);
       long e = end(i);
-      int old = values[i];
+      int old = valueOf(i);
       account(old, -(e - s));
       // Up to three pieces per range: before the window, inside it, after it.
       if (s < from) {
@@ -209,37 +232,63 @@ public final class PageStateMap {
     return n + 1;
   }
 
-  /** Replaces ranges {@code [lo, hi]} by the {@code n} pieces given. */
+  /** Replaces ranges {@code [lo, hi]} by the {@code n} pieces given, at the gap. */
   private void splice(int lo, int hi, long[] ns, byte[] nv, int n) {
+    moveGap(lo);
     int removed = hi - lo + 1;
-    int newCount = count - removed + n;
-    int tail = count - (hi + 1);
-    if (newCount > starts.length) {
-      int newCap = Math.max(newCount, starts.length + (starts.length >> 1));
+    gapLen += removed; // logical lo..hi sat right after the gap
+    count -= removed;
+    if (gapLen < n) {
+      int cap = starts.length;
+      int newCap = Math.max(count + n + 4, cap + (cap >> 1));
       long[] s2 = new long[newCap];
       byte[] v2 = new byte[newCap];
-      System.arraycopy(starts, 0, s2, 0, lo);
-      System.arraycopy(values, 0, v2, 0, lo);
-      System.arraycopy(starts, hi + 1, s2, lo + n, tail);
-      System.arraycopy(values, hi + 1, v2, lo + n, tail);
+      int tail = cap - (gapStart + gapLen);
+      System.arraycopy(starts, 0, s2, 0, gapStart);
+      System.arraycopy(values, 0, v2, 0, gapStart);
+      System.arraycopy(starts, gapStart + gapLen, s2, newCap - tail, tail);
+      System.arraycopy(values, gapStart + gapLen, v2, newCap - tail, tail);
       starts = s2;
       values = v2;
-    } else {
-      System.arraycopy(starts, hi + 1, starts, lo + n, tail);
-      System.arraycopy(values, hi + 1, values, lo + n, tail);
+      gapLen = newCap - tail - gapStart;
     }
-    System.arraycopy(ns, 0, starts, lo, n);
-    System.arraycopy(nv, 0, values, lo, n);
-    count = newCount;
+    System.arraycopy(ns, 0, starts, gapStart, n);
+    System.arraycopy(nv, 0, values, gapStart, n);
+    gapStart += n;
+    gapLen -= n;
+    count += n;
     if (starts.length > 64 && count < starts.length / 4) {
-      int newCap = Math.max(count * 2, 4);
-      long[] s2 = new long[newCap];
-      byte[] v2 = new byte[newCap];
-      System.arraycopy(starts, 0, s2, 0, count);
-      System.arraycopy(values, 0, v2, 0, count);
-      starts = s2;
-      values = v2;
+      compact(Math.max(count * 2, 4));
     }
+  }
+
+  /** Moves the gap so that it starts at logical index {@code at}. */
+  private void moveGap(int at) {
+    if (at < gapStart) {
+      int k = gapStart - at;
+      System.arraycopy(starts, at, starts, at + gapLen, k);
+      System.arraycopy(values, at, values, at + gapLen, k);
+    } else if (at > gapStart) {
+      int k = at - gapStart;
+      System.arraycopy(starts, gapStart + gapLen, starts, gapStart, k);
+      System.arraycopy(values, gapStart + gapLen, values, gapStart, k);
+    }
+    gapStart = at;
+  }
+
+  /** Rebuilds the arrays at {@code newCap} slots with the gap at the end. */
+  private void compact(int newCap) {
+    long[] s2 = new long[newCap];
+    byte[] v2 = new byte[newCap];
+    System.arraycopy(starts, 0, s2, 0, gapStart);
+    System.arraycopy(values, 0, v2, 0, gapStart);
+    int tail = count - gapStart;
+    System.arraycopy(starts, gapStart + gapLen, s2, gapStart, tail);
+    System.arraycopy(values, gapStart + gapLen, v2, gapStart, tail);
+    starts = s2;
+    values = v2;
+    gapStart = count;
+    gapLen = newCap - count;
   }
 
   /** Every range, in order. */
@@ -253,11 +302,12 @@ public final class PageStateMap {
     if (from >= to) {
       return out;
     }
-    for (int i = indexOf(Math.max(0, from)); i < count && starts[i] < to; i++) {
-      long s = Math.max(starts[i], from);
+    for (int i = indexOf(Math.max(0, from)); i < count && startOf(i) < to; i++) {
+      long s = Math.max(startOf(i), from);
       long e = Math.min(end(i), to);
       if (s < e) {
-        out.add(new StateRange(new ByteRange(s, e - s), stateOf(values[i]), allocatedOf(values[i])));
+        int v = valueOf(i);
+        out.add(new StateRange(new ByteRange(s, e - s), stateOf(v), allocatedOf(v)));
       }
     }
     return out;
@@ -266,9 +316,9 @@ public final class PageStateMap {
   /** Bytes in {@code [from, to)} whose value satisfies {@code (value & mask) == match}. */
   public long bytesMatching(long from, long to, int mask, int match) {
     long total = 0;
-    for (int i = indexOf(Math.max(0, from)); i < count && starts[i] < to; i++) {
-      if ((values[i] & mask) == match) {
-        total += Math.min(end(i), to) - Math.max(starts[i], from);
+    for (int i = indexOf(Math.max(0, from)); i < count && startOf(i) < to; i++) {
+      if ((valueOf(i) & mask) == match) {
+        total += Math.min(end(i), to) - Math.max(startOf(i), from);
       }
     }
     return total;
@@ -285,7 +335,7 @@ public final class PageStateMap {
    * with; it is an upper bound for a 64-bit HotSpot JVM with compressed oops.
    */
   public long retainedBytes() {
-    long fields = OBJECT_HEADER + 8 /* size */ + 4 + 4 /* two refs */ + 4 /* count */ + 16 /* counters */;
+    long fields = OBJECT_HEADER + 8 /* size */ + 4 + 4 /* two refs */ + 4 + 4 + 4 /* count, gap */ + 16 /* counters */;
     return fields + ARRAY_HEADER + 8L * starts.length + ARRAY_HEADER + values.length;
   }
 
@@ -294,9 +344,15 @@ public final class PageStateMap {
     return starts.length;
   }
 
-  /** A deep copy. */
+  /** A deep copy (compacted: the copy's gap is at its end). */
   public PageStateMap copy() {
-    return new PageStateMap(size, starts.clone(), values.clone(), count);
+    long[] s2 = new long[Math.max(4, count)];
+    byte[] v2 = new byte[Math.max(4, count)];
+    for (int i = 0; i < count; i++) {
+      s2[i] = startOf(i);
+      v2[i] = (byte) valueOf(i);
+    }
+    return new PageStateMap(size, s2, v2, count);
   }
 
   /**
@@ -307,8 +363,8 @@ public final class PageStateMap {
     java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(4 + count * 9);
     b.putInt(count);
     for (int i = 0; i < count; i++) {
-      b.putLong(starts[i]);
-      b.put(values[i]);
+      b.putLong(startOf(i));
+      b.put((byte) valueOf(i));
     }
     return b.array();
   }
@@ -347,7 +403,7 @@ public final class PageStateMap {
       return false;
     }
     for (int i = 0; i < count; i++) {
-      if (m.starts[i] != starts[i] || m.values[i] != values[i]) {
+      if (m.startOf(i) != startOf(i) || m.valueOf(i) != valueOf(i)) {
         return false;
       }
     }
@@ -358,7 +414,7 @@ public final class PageStateMap {
   public int hashCode() {
     int h = Long.hashCode(size) * 31 + count;
     for (int i = 0; i < count; i++) {
-      h = h * 31 + Long.hashCode(starts[i]) * 7 + values[i];
+      h = h * 31 + Long.hashCode(startOf(i)) * 7 + valueOf(i);
     }
     return h;
   }

@@ -62,6 +62,18 @@ class RecoveryTest {
     }
   }
 
+  @Test
+  void aSecondEngineOnTheSameStateDirectory_isRefused() throws Exception {
+    try (MemoryEngine first = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      first.openLease(LeaseRequest.owned(P, "none"));
+      expect(Reason.JOURNAL_FAILED, () -> MemoryEngine.open(EngineConfig.emulated(dir)));
+      assertThat(first.leases()).hasSize(1);
+    }
+    try (MemoryEngine again = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      assertThat(again.leases()).hasSize(1);
+    }
+  }
+
   /**
    * The crash test: a child JVM converting, allocating and discarding is killed with SIGKILL at a
    * random acknowledged request. The restarted engine's state must equal the model after the

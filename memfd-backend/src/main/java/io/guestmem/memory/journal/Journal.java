@@ -29,9 +29,11 @@ import java.util.function.Consumer;
  * The SQLite journal ({@code <stateDir>/guestmem.db}, WAL mode, one connection).
  *
  * <p><b>Contract.</b> Every method that writes commits before it returns; the engine acknowledges
- * a request only after that. With {@link Durability#PROCESS_CRASH} ({@code synchronous=NORMAL})
- * a committed record is in the WAL file, so it survives SIGKILL of the process; with
- * {@link Durability#POWER_LOSS} ({@code synchronous=FULL}) it is also fsynced. Page-state changes
+ * a request only after that. With {@link Durability#PROCESS_CRASH} ({@code synchronous=OFF}) a
+ * committed record has been handed to the kernel with {@code write(2)} into the WAL file, so it
+ * survives SIGKILL of the process (the kernel owns the page cache), but not a kernel crash or power
+ * loss; with {@link Durability#POWER_LOSS} ({@code synchronous=FULL}) every commit is fsynced.
+ * The connection holds SQLite's exclusive lock: one engine per state directory. Page-state changes
  * are stored as operations (CONVERTED, ALLOCATED, DISCARDED with their ranges) and replayed in
  * {@code seq} order onto the last snapshot of the lease's map.
  *
@@ -55,12 +57,13 @@ public final class Journal implements AutoCloseable {
   private final PreparedStatement insertRecord;
   private final PreparedStatement deleteRecord;
   private boolean closed;
+  /** The seq the next record gets; this connection is the only writer (exclusive lock). */
+  private long nextSeq;
 
   private Journal(Connection db) throws SQLException {
     this.db = db;
     this.insertRecord = db.prepareStatement(
-        "INSERT INTO journal(time_ms, lease_id, kind, state, ranges) VALUES (?, ?, ?, ?, ?)",
-        Statement.RETURN_GENERATED_KEYS);
+        "INSERT INTO journal(seq, time_ms, lease_id, kind, state, ranges) VALUES (?, ?, ?, ?, ?, ?)");
     this.deleteRecord = db.prepareStatement("DELETE FROM journal WHERE seq = ?");
   }
 
@@ -76,9 +79,13 @@ public final class Journal implements AutoCloseable {
     try {
       c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
       try (Statement s = c.createStatement()) {
+        // One engine per state directory: the first write takes an exclusive lock held until
+        // close (a second engine gets SQLITE_BUSY), and the WAL index lives in heap memory.
+        s.execute("PRAGMA page_size=1024"); // small WAL frames: one commit writes ~1 KiB (new databases only)
+        s.execute("PRAGMA locking_mode=EXCLUSIVE");
+        s.execute("PRAGMA busy_timeout=1000");
         s.execute("PRAGMA journal_mode=WAL");
-        s.execute("PRAGMA synchronous=" + (durability == Durability.POWER_LOSS ? "FULL" : "NORMAL"));
-        s.execute("PRAGMA busy_timeout=5000");
+        s.execute("PRAGMA synchronous=" + (durability == Durability.POWER_LOSS ? "FULL" : "OFF"));
         s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS leases(id TEXT PRIMARY KEY, size INTEGER NOT NULL, mode TEXT NOT NULL,"
             + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
@@ -86,11 +93,13 @@ public final class Journal implements AutoCloseable {
             + " boot_id TEXT)");
         s.execute("CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
             + " lease_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT, ranges BLOB NOT NULL)");
-        s.execute("CREATE INDEX IF NOT EXISTS journal_lease ON journal(lease_id, seq)");
+        // No index on lease_id: every commit would write its page too. Replay at open scans.
         s.execute("CREATE TABLE IF NOT EXISTS snapshots(lease_id TEXT PRIMARY KEY, upto_seq INTEGER NOT NULL, map BLOB NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
             + " pid INTEGER NOT NULL, clean INTEGER NOT NULL, findings TEXT NOT NULL)");
         s.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '" + SCHEMA_VERSION + "')");
+        // A write now takes the exclusive lock at once, so a second engine fails here, not later.
+        s.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('opened_ms', '" + System.currentTimeMillis() + "')");
         try (ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
           String v = rs.next() ? rs.getString(1) : "";
           if (!String.valueOf(SCHEMA_VERSION).equals(v)) {
@@ -99,7 +108,9 @@ public final class Journal implements AutoCloseable {
           }
         }
       }
-      return new Journal(c);
+      Journal j = new Journal(c);
+      j.nextSeq = j.lastSeq() + 1;
+      return j;
     } catch (SQLException e) {
       closeQuietly(c);
       throw new MemoryException(Reason.JOURNAL_FAILED, "cannot open journal " + file + ": " + e.getMessage(), e);
@@ -156,18 +167,16 @@ public final class Journal implements AutoCloseable {
   }
 
   private long insert(String leaseId, MemoryEvent.Kind kind, PageState state, List<ByteRange> ranges) throws SQLException {
-    insertRecord.setLong(1, System.currentTimeMillis());
-    insertRecord.setString(2, leaseId);
-    insertRecord.setString(3, kind.name());
-    insertRecord.setString(4, state == null ? null : state.name());
-    insertRecord.setBytes(5, encodeRanges(ranges));
+    long seq = nextSeq;
+    insertRecord.setLong(1, seq);
+    insertRecord.setLong(2, System.currentTimeMillis());
+    insertRecord.setString(3, leaseId);
+    insertRecord.setString(4, kind.name());
+    insertRecord.setString(5, state == null ? null : state.name());
+    insertRecord.setBytes(6, encodeRanges(ranges));
     insertRecord.executeUpdate();
-    try (ResultSet keys = insertRecord.getGeneratedKeys()) {
-      if (!keys.next()) {
-        throw new SQLException("no seq returned for journal insert");
-      }
-      return keys.getLong(1);
-    }
+    nextSeq = seq + 1;
+    return seq;
   }
 
   private static MemoryException failed(String what, SQLException e) {
@@ -353,6 +362,9 @@ public final class Journal implements AutoCloseable {
   public synchronized long lastSeq() throws MemoryException {
     try {
       live();
+      if (nextSeq > 0) {
+        return nextSeq - 1;
+      }
       try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
         return rs.next() ? rs.getLong(1) : 0;
       }
