@@ -78,7 +78,9 @@ class FdPassingTest {
 
   /**
    * The issue's cross-process test: a second process receives the private fd over SCM_RIGHTS and
-   * its mmap fails with ENODEV; the shared fd maps and reads what guestmem wrote.
+   * its mmap fails with ENODEV; the shared fd maps and reads what guestmem wrote. Then guestmem
+   * audits that process: it holds the private fd (unmappable) and maps the shared memfd, and
+   * nothing maps private memory.
    */
   @Test
   void aSecondProcess_cannotMapThePrivateFd_butReadsTheSharedFd() throws Exception {
@@ -103,6 +105,12 @@ class FdPassingTest {
         UnixSockets.sendFds(conn, l.id().getBytes(StandardCharsets.UTF_8),
             new int[] {l.privateFd().orElseThrow(), l.sharedFd().orElseThrow()});
         assertThat(new String(UnixSockets.recvFds(conn, 16, 0).payload(), StandardCharsets.UTF_8)).isEqualTo("done");
+        // The child now holds both fds and maps the shared memfd: audit it as a VMM.
+        AuditReport audit = engine.audit((int) child.pid());
+        assertThat(audit.clean()).isTrue();
+        assertThat(audit.findings()).extracting(AuditFinding::kind)
+            .containsExactlyInAnyOrder(AuditFinding.Kind.PRIVATE_FD_HELD_UNMAPPABLE, AuditFinding.Kind.SHARED_BACKING_MAPPED);
+        UnixSockets.sendFds(conn, "bye".getBytes(StandardCharsets.UTF_8), new int[0]);
       } finally {
         Syscalls.close(conn);
       }

@@ -37,8 +37,10 @@ public final class FdReceiverChild {
     }
     Pointer s = Syscalls.mmap(len, Syscalls.PROT_READ, Syscalls.MAP_SHARED, shared, 0);
     System.out.println("SHARED " + HexFormat.of().formatHex(s.getByteArray(0, len)));
-    Syscalls.munmap(s, len);
-    UnixSockets.sendFds(sock, "done".getBytes(StandardCharsets.UTF_8), new int[0]);
     System.out.flush();
+    // Keep both fds and the shared mapping while the parent audits this process.
+    UnixSockets.sendFds(sock, "done".getBytes(StandardCharsets.UTF_8), new int[0]);
+    UnixSockets.recvFds(sock, 16, 0);
+    Syscalls.munmap(s, len);
   }
 }
