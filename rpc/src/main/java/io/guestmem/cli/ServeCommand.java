@@ -36,6 +36,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Memory backend: kvm, secretmem, emulated or auto (default: ${DEFAULT-VALUE}; see guestmem caps).")
   String backend;
 
+  @Option(names = "--trust-emulated-roots", paramLabel = "DIR",
+      description = "Also trust the emulated roots in DIR when verifying (CI only; every verdict says emulated).")
+  Path trustEmulatedRoots;
+
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
@@ -62,7 +66,8 @@ final class ServeCommand implements Callable<Integer> {
       return Main.EXIT_USAGE;
     }
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
-    GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey);
+    GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey)
+        .withTrustedEmulatedRoots(trustEmulatedRoots);
     GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts);
     GuestmemServer.Endpoints ep = server.start();
     PrintWriter out = spec.commandLine().getOut();

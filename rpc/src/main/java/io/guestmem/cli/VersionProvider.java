@@ -1,22 +1,11 @@
 package io.guestmem.cli;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.util.Properties;
 import picocli.CommandLine.IVersionProvider;
 
 /** The build's version, from a resource Maven fills in, plus the JVM and OS it runs on. */
 final class VersionProvider implements IVersionProvider {
   static String version() {
-    Properties p = new Properties();
-    try (InputStream in = VersionProvider.class.getResourceAsStream("version.properties")) {
-      if (in != null) {
-        p.load(in);
-      }
-    } catch (IOException e) {
-      return "unknown";
-    }
-    return p.getProperty("version", "unknown");
+    return io.guestmem.rpc.server.BuildInfo.version();
   }
 
   @Override

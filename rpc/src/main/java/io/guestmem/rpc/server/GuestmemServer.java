@@ -23,6 +23,13 @@ import io.guestmem.rpc.fdchannel.HandoffTokens;
 import io.guestmem.rpc.memory.GuestMemoryService;
 import io.grpc.ServerInterceptors;
 import java.time.Clock;
+import java.time.Duration;
+import io.guestmem.attestation.InvalidRequestException;
+import io.guestmem.attestation.Verifiers;
+import io.guestmem.attestation.ear.VerifierKey;
+import io.guestmem.attestation.trust.TrustAnchors;
+import io.guestmem.rpc.attestation.AttestationService;
+import io.guestmem.rpc.attestation.NonceStore;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -62,32 +69,37 @@ public final class GuestmemServer implements AutoCloseable {
   /** Where and how to listen. */
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
                         Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
-                        String backend, boolean rootIsOperator) {
+                        String backend, boolean rootIsOperator, Path trustEmulatedRoots) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true);
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null);
     }
 
     public Options withTcp(String host, int port) {
-      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator);
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
     }
 
     public Options withoutTcp() {
-      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator);
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
     }
 
     public Options withBackend(String b) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots);
     }
 
     public Options withTls(Path certificate, Path privateKey) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
+    }
+
+    /** Also trust the emulated roots in {@code dir} (CI with the emulated TEE); every verdict then says so. */
+    public Options withTrustedEmulatedRoots(Path dir) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir);
     }
 
     public Options withRootIsOperator(boolean operator) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots);
     }
   }
 
@@ -103,6 +115,7 @@ public final class GuestmemServer implements AutoCloseable {
   private MemoryEngine engine;
   private FdChannelServer fdChannel;
   private GuestMemoryService memoryService;
+  private ExecutorService attestationPool;
   private Endpoints endpoints;
   /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
   private boolean ownsSocket;
@@ -133,6 +146,23 @@ public final class GuestmemServer implements AutoCloseable {
         remoteServices.add(ServerInterceptors.intercept(s, Caller.interceptor()));
       }
       localServices.add(ServerInterceptors.intercept(memoryService, Caller.interceptor()));
+      TrustAnchors anchors = TrustAnchors.pinned();
+      if (options.trustEmulatedRoots() != null) {
+        try {
+          anchors = anchors.withEmulatedRootsFrom(options.trustEmulatedRoots());
+        } catch (InvalidRequestException e) {
+          throw new IOException("--trust-emulated-roots: " + e.getMessage(), e);
+        }
+      }
+      VerifierKey earKey = VerifierKey.loadOrCreate(state.root().resolve("ear-signing-key.jwk"));
+      Files.writeString(state.root().resolve("jwks.json"), earKey.jwks());
+      attestationPool = boundedPool("guestmem-verify", Math.max(2, Runtime.getRuntime().availableProcessors()), 4096);
+      AttestationService attestation = new AttestationService(Verifiers.discover(),
+          new AttestationService.Config(anchors, state.root().resolve("collateral"), state.root().resolve("policies"), earKey,
+              "guestmem " + BuildInfo.version()),
+          new NonceStore(Clock.systemUTC(), Duration.ofMinutes(5), 100_000), engine, attestationPool);
+      localServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
+      remoteServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
       fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, 32);
       fdChannel.start();
       Path sock = startUnix(localServices);
@@ -284,6 +314,10 @@ public final class GuestmemServer implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
       memoryService = null;
+    }
+    if (attestationPool != null) {
+      attestationPool.shutdownNow();
+      attestationPool = null;
     }
     if (engine != null) {
       engine.close();
