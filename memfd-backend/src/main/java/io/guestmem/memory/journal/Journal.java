@@ -42,7 +42,7 @@ import java.util.function.Consumer;
  *   meta(key PRIMARY KEY, value)                         schema_version
  *   leases(id PRIMARY KEY, size, mode, backend, owner_uid, owner_pid, tee_kind, status,
  *          private_dev, private_ino, shared_dev, shared_ino, boot_id)
- *   journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms, lease_id, kind, state, ranges BLOB)
+ *   journal(seq INTEGER PRIMARY KEY, time_ms, lease_id, kind, state, ranges BLOB)   seq assigned here
  *   snapshots(lease_id PRIMARY KEY, upto_seq, map BLOB)
  *   audit_log(id PRIMARY KEY AUTOINCREMENT, time_ms, pid, clean, findings)
  * </pre>
@@ -91,7 +91,7 @@ public final class Journal implements AutoCloseable {
             + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
             + " status TEXT NOT NULL, private_dev INTEGER, private_ino INTEGER, shared_dev INTEGER, shared_ino INTEGER,"
             + " boot_id TEXT)");
-        s.execute("CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+        s.execute("CREATE TABLE IF NOT EXISTS journal(seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
             + " lease_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT, ranges BLOB NOT NULL)");
         // No index on lease_id: every commit would write its page too. Replay at open scans.
         s.execute("CREATE TABLE IF NOT EXISTS snapshots(lease_id TEXT PRIMARY KEY, upto_seq INTEGER NOT NULL, map BLOB NOT NULL)");
