@@ -71,6 +71,29 @@ public final class KdsUrl {
     return sb.toString();
   }
 
+  /** The KDS URL path a relative file path mirrors: the inverse of {@link #toRelativeFile(String)}. */
+  public static String fromRelativeFile(String relativeFile) {
+    int slash = relativeFile.lastIndexOf('/');
+    String dir = relativeFile.substring(0, slash + 1);
+    String last = relativeFile.substring(slash + 1);
+    StringBuilder sb = new StringBuilder("/").append(dir);
+    for (int i = 0; i < last.length(); i++) {
+      String esc = last.startsWith("%", i) && i + 3 <= last.length() ? last.substring(i, i + 3) : "";
+      switch (esc) {
+        case "%3F" -> sb.append('?');
+        case "%3D" -> sb.append('=');
+        case "%26" -> sb.append('&');
+        case "%25" -> sb.append('%');
+        default -> {
+          sb.append(last.charAt(i));
+          continue;
+        }
+      }
+      i += 2;
+    }
+    return sb.toString();
+  }
+
   /** The relative file path that mirrors a KDS URL path (see the class comment). */
   public static String toRelativeFile(String urlPath) {
     String p = urlPath.startsWith("/") ? urlPath.substring(1) : urlPath;

@@ -85,5 +85,10 @@ class CertTableAndKdsUrlTest {
     assertThat(KdsUrl.toRelativeFile("/vcek/v1/Milan/abcd?blSPL=2&teeSPL=0&snpSPL=5&ucodeSPL=68"))
         .isEqualTo("vcek/v1/Milan/abcd%3FblSPL%3D2%26teeSPL%3D0%26snpSPL%3D5%26ucodeSPL%3D68");
     assertThat(KdsUrl.toRelativeFile("/vcek/v1/Milan/cert_chain")).isEqualTo("vcek/v1/Milan/cert_chain");
+    for (String url : new String[] {"/vcek/v1/Turin/0102030405060708?fmcSPL=1&blSPL=2&teeSPL=3&snpSPL=4&ucodeSPL=5",
+        "/vlek/v1/Genoa/crl", "/vcek/v1/Milan/odd%name?x=1"}) {
+      assertThat(KdsUrl.fromRelativeFile(KdsUrl.toRelativeFile(url))).isEqualTo(url);
+      assertThat(KdsUrl.toRelativeFile(url)).doesNotContain("?", "&", "=");
+    }
   }
 }

@@ -189,6 +189,20 @@ class GhcbPageStateChangeTest {
   }
 
   @Test
+  void firmwarePageInTheRange_isRefusedBeforeMemoryIsTouched() throws Exception {
+    fw.withGuest(h, g -> {
+      g.rmp.makeFirmwarePage(0x8000);
+      return null;
+    });
+    GhcbPageStateChange.PscResult r = psc(253).descriptor(PscDescriptor.of(List.of(
+        PscDescriptor.entry(0, 8, PscDescriptor.OP_SHARED, PageSize.SIZE_4K))));
+    assertThat(r.swExitInfo2()).isEqualTo(GhcbPageStateChange.PSC_ERROR_GENERIC);
+    assertThat(mem.conversions).isEmpty();
+    assertThat(rmp(0x8000).immutable()).isTrue();
+    assertThat(mem.stateAt(0x8000)).isEqualTo(PageState.PRIVATE);
+  }
+
+  @Test
   void descriptorBytes_roundTrip() {
     PscDescriptor d = new PscDescriptor(1, 2, 0, List.of(
         PscDescriptor.entry(3, 0x12345, PscDescriptor.OP_PRIVATE, PageSize.SIZE_2M), 0L, -1L));
