@@ -106,7 +106,7 @@ public final class HostProbe {
     } catch (ErrnoException e) {
       notes.add("memfd_secret unavailable: " + e.getMessage());
       return false;
-    } catch (UnsatisfiedLinkError | RuntimeException e) {
+    } catch (LinkageError | RuntimeException e) {
       notes.add("memfd_secret unavailable: " + e);
       return false;
     }

@@ -54,4 +54,39 @@ class RollbackTest {
       assertThat(e.info(id).ranges()).isEqualTo(before.ranges());
     }
   }
+
+  /**
+   * Allocation is the one request that keeps partial progress (the kernel keeps what fallocate
+   * already allocated): the chunks that completed are recorded and counted, the call fails.
+   */
+  @Test
+  void anAllocationThatFailsMidway_recordsTheChunksThatCompleted() throws Exception {
+    Backends.assumeKvm();
+    EngineConfig cfg = EngineConfig.of(dir, "kvm").withAllocationChunk(4 * 4096);
+    try (MemoryEngine e = MemoryEngine.open(cfg)) {
+      Lease l = e.openLease(LeaseRequest.owned(64 * 4096, "none"));
+      l.convert(List.of(new ByteRange(32 * 4096, 32 * 4096)), PageState.SHARED);
+      List<MemoryEvent> events = new ArrayList<>();
+      e.addListener(events::add);
+      int devNull = Syscalls.open("/dev/null", Syscalls.O_RDWR);
+      try {
+        assertThat(LibC.dup2(devNull, l.sharedFd().orElseThrow())).isNotNegative();
+      } finally {
+        Syscalls.close(devNull);
+      }
+      // [16, 48) pages: 16 private pages in four 4-page chunks succeed, then the shared side fails
+      assertThatThrownBy(() -> l.allocate(List.of(new ByteRange(16 * 4096, 32 * 4096))))
+          .isInstanceOfSatisfying(MemoryException.class, x -> {
+            assertThat(x.reason()).isEqualTo(Reason.SYSCALL_FAILED);
+            assertThat(x.getMessage()).contains("after " + 16 * 4096 + " of " + 32 * 4096 + " bytes");
+          });
+      assertThat(l.info().allocatedPrivateBytes()).isEqualTo(16 * 4096);
+      assertThat(l.info().allocatedSharedBytes()).isZero();
+      assertThat(events).singleElement().satisfies(ev -> {
+        assertThat(ev.kind()).isEqualTo(MemoryEvent.Kind.ALLOCATED);
+        assertThat(ev.ranges()).containsExactly(new ByteRange(16 * 4096, 16 * 4096));
+      });
+      assertThat(e.allocatedBytes()).isEqualTo(16 * 4096);
+    }
+  }
 }

@@ -56,7 +56,7 @@ public final class KvmBackend implements MemoryBackend {
     int kvm;
     try {
       kvm = KvmIoctls.openKvm();
-    } catch (ErrnoException | UnsatisfiedLinkError e) {
+    } catch (ErrnoException | LinkageError e) {
       throw new MemoryException(Reason.UNSUPPORTED, "kvm backend: cannot open " + Kvm.DEVICE + ": " + e.getMessage(), e);
     }
     try {

@@ -34,7 +34,7 @@ public final class SecretmemBackend implements MemoryBackend {
     try {
       NativeFiles.closeQuietly(Syscalls.memfdSecret());
       return new SecretmemBackend();
-    } catch (ErrnoException | UnsatisfiedLinkError e) {
+    } catch (ErrnoException | LinkageError e) {
       throw new MemoryException(Reason.UNSUPPORTED, "secretmem backend: memfd_secret unavailable: " + e.getMessage(), e);
     }
   }
