@@ -19,8 +19,8 @@ import java.util.OptionalLong;
  * 0x034  4  SIGNATURE_ALGO     0x189  1  CPUID_MOD_ID  (v3+)  0x200  8  CURRENT_MIT_VECTOR (v5)
  * 0x038  8  CURRENT_TCB        0x18A  1  CPUID_STEP    (v3+)  0x208 152 reserved (MBZ; v2-v4 from 0x1F8)
  * 0x040  8  PLATFORM_INFO      0x18B 21  reserved (MBZ; v2 from 0x188)
- * 0x048  4  KEY_INFO ([31:5] MBZ)        0x2A0 72  SIGNATURE.R (little-endian; [48:72] MBZ)
- * 0x04C  4  reserved (MBZ)     0x1A0 64  CHIP_ID              0x2E8 72  SIGNATURE.S (little-endian; [48:72] MBZ)
+ * 0x048  4  KEY_INFO ([31:5] MBZ)        0x2A0 72  SIGNATURE.R (little-endian; [48:72] MBZ for algo 1)
+ * 0x04C  4  reserved (MBZ)     0x1A0 64  CHIP_ID              0x2E8 72  SIGNATURE.S (little-endian; [48:72] MBZ for algo 1)
  * 0x050 64  REPORT_DATA        0x1E0  8  COMMITTED_TCB        0x330 368 reserved, unsigned (MBZ)
  * 0x090 48  MEASUREMENT
  * 0x0C0 32  HOST_DATA
@@ -89,8 +89,15 @@ public final class AttestationReport {
   /** SIGNATURE_ALGO value for ECDSA P-384 with SHA-384. */
   public static final int SIGNATURE_ALGO_ECDSA_P384_SHA384 = 1;
 
-  /** A must-be-zero range {@code [from, to)} of a given report version. */
-  record MbzRange(String name, int from, int to) {}
+  /**
+   * A must-be-zero range {@code [from, to)} of a given report version; {@code p384Padding} ranges
+   * are the zero-extension of R and S, checked when SIGNATURE_ALGO is 1 (ECDSA P-384).
+   */
+  record MbzRange(String name, int from, int to, boolean p384Padding) {
+    MbzRange(String name, int from, int to) {
+      this(name, from, to, false);
+    }
+  }
 
   /** The must-be-zero byte ranges of a report of {@code version} (2–5), in offset order. */
   static MbzRange[] mbzRanges(int version) {
@@ -106,8 +113,8 @@ public final class AttestationReport {
       new MbzRange("RESERVED[0x1EB:0x1EC]", 0x1EB, 0x1EC),
       new MbzRange("RESERVED[0x1EF:0x1F0]", 0x1EF, 0x1F0),
       tailReserved,
-      new MbzRange("SIGNATURE.R[48:72] (0x2D0:0x2E8)", 0x2D0, 0x2E8),
-      new MbzRange("SIGNATURE.S[48:72] (0x318:0x330)", 0x318, 0x330),
+      new MbzRange("SIGNATURE.R[48:72] (0x2D0:0x2E8)", 0x2D0, 0x2E8, true),
+      new MbzRange("SIGNATURE.S[48:72] (0x318:0x330)", 0x318, 0x330, true),
       new MbzRange("RESERVED[0x330:0x4A0] (unsigned)", 0x330, 0x4A0),
     };
   }
@@ -183,7 +190,11 @@ public final class AttestationReport {
       throw new MalformedLayoutException("KEY_INFO[31:5]", OFFSET_KEY_INFO,
           String.format("mbz range KEY_INFO[31:5] at 0x048 not all zero: KEY_INFO=0x%08x", keyInfo));
     }
+    boolean p384 = Le.u32(raw, OFFSET_SIGNATURE_ALGO) == SIGNATURE_ALGO_ECDSA_P384_SHA384;
     for (MbzRange r : mbzRanges((int) version)) {
+      if (r.p384Padding() && !p384) {
+        continue;
+      }
       int at = Le.firstNonZero(raw, r.from(), r.to());
       if (at >= 0) {
         throw new MalformedLayoutException(r.name(), at, String.format(

@@ -142,6 +142,17 @@ class AttestationReportLayoutTest {
   }
 
   @Test
+  void signaturePadding_isMustBeZeroOnlyForEcdsaP384() throws Exception {
+    byte[] raw = sample(5).toBytes();
+    raw[0x2D0] = 1;
+    assertThatThrownBy(() -> AttestationReport.parse(raw)).isInstanceOf(MalformedLayoutException.class)
+        .hasMessageContaining("mbz range [0x2d0:0x2e8]");
+    Le.put32(raw, 0x034, 2);
+    assertThat(AttestationReport.parse(raw).signatureAlgo()).as("an algorithm this library does not know: the "
+        + "verifier refuses it, the parser keeps its bytes").isEqualTo(2);
+  }
+
+  @Test
   void parse_v2CpuidBytesSet_failsBecauseV2HasNoCpuidFields() {
     byte[] bad = sample(2).toBytes();
     bad[0x189] = 0x11;
