@@ -40,6 +40,10 @@ final class ServeCommand implements Callable<Integer> {
       description = "Also trust the emulated roots in DIR when verifying (CI only; every verdict says emulated).")
   Path trustEmulatedRoots;
 
+  @Option(names = "--metrics", defaultValue = "127.0.0.1:0", paramLabel = "HOST:PORT|off",
+      description = "Prometheus endpoint (default: ${DEFAULT-VALUE}, a free loopback port, published in endpoints.json).")
+  String metrics;
+
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
@@ -68,6 +72,17 @@ final class ServeCommand implements Callable<Integer> {
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
     GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey)
         .withTrustedEmulatedRoots(trustEmulatedRoots);
+    if (metrics.equals("off")) {
+      opts = opts.withMetrics("127.0.0.1", -1);
+    } else {
+      int mc = metrics.lastIndexOf(':');
+      try {
+        opts = opts.withMetrics(metrics.substring(0, mc).replace("[", "").replace("]", ""), Integer.parseInt(metrics.substring(mc + 1)));
+      } catch (RuntimeException e) {
+        err.println("guestmem serve: --metrics wants HOST:PORT or off, got " + metrics);
+        return Main.EXIT_USAGE;
+      }
+    }
     GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts);
     GuestmemServer.Endpoints ep = server.start();
     PrintWriter out = spec.commandLine().getOut();
@@ -77,6 +92,9 @@ final class ServeCommand implements Callable<Integer> {
     out.println("  fd channel  " + ep.fdChannel());
     if (ep.tcp() != null) {
       out.println("  tcp (TLS)   " + ep.tcp() + "  certificate sha256 " + ep.tlsCertSha256());
+    }
+    if (ep.metrics() != null) {
+      out.println("  metrics     http://" + ep.metrics() + "/metrics");
     }
     out.println("  endpoints   " + dir.toAbsolutePath().resolve("endpoints.json"));
     out.flush();

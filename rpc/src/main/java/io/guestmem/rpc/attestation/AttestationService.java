@@ -78,14 +78,18 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
   private final EarTokens ear;
   private final MemoryEngine engine;
   private final ExecutorService blocking;
+  private final java.util.function.BiConsumer<String, String> outcomes;
 
-  public AttestationService(Verifiers verifiers, Config config, NonceStore nonces, MemoryEngine engine, ExecutorService blocking) {
+  /** @param outcomes told (tee, AR4SI status) of every verdict, e.g. for metrics */
+  public AttestationService(Verifiers verifiers, Config config, NonceStore nonces, MemoryEngine engine, ExecutorService blocking,
+                            java.util.function.BiConsumer<String, String> outcomes) {
     this.verifiers = verifiers;
     this.config = config;
     this.nonces = nonces;
     this.ear = new EarTokens(config.earKey(), config.build());
     this.engine = engine;
     this.blocking = blocking;
+    this.outcomes = outcomes;
   }
 
   @FunctionalInterface
@@ -157,6 +161,7 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
       Instant at = req.hasAt() ? Instant.ofEpochSecond(req.getAt().getSeconds(), req.getAt().getNanos()) : Instant.now();
       VerificationContext ctx = new VerificationContext(at, config.anchors(), collateral(req.getCollateral()), verifiers.cache(), policy(req.getPolicyId()));
       Verdict v = verifiers.verify(evidence, ctx, nonce);
+      outcomes.accept(v.tee(), v.status().earName());
       VerifyResponse.Builder b = VerifyResponse.newBuilder()
           .setTee(v.tee())
           .setStatus(v.status().earName())

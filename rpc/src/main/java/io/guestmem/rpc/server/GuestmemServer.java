@@ -69,42 +69,47 @@ public final class GuestmemServer implements AutoCloseable {
   /** Where and how to listen. */
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
                         Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
-                        String backend, boolean rootIsOperator, Path trustEmulatedRoots) {
+                        String backend, boolean rootIsOperator, Path trustEmulatedRoots, String metricsHost, int metricsPort) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null);
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0);
     }
 
     public Options withTcp(String host, int port) {
-      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
     }
 
     public Options withoutTcp() {
-      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
     }
 
     public Options withBackend(String b) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
     }
 
     public Options withTls(Path certificate, Path privateKey) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
     }
 
     /** Also trust the emulated roots in {@code dir} (CI with the emulated TEE); every verdict then says so. */
     public Options withTrustedEmulatedRoots(Path dir) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort);
+    }
+
+    /** Prometheus endpoint; port 0 picks a free port, -1 disables it. */
+    public Options withMetrics(String host, int port) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port);
     }
 
     public Options withRootIsOperator(boolean operator) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort);
     }
   }
 
   /** What a started server listens on (the content of {@code endpoints.json}). */
-  public record Endpoints(Path unix, Path fdChannel, String tcp, String tlsCertSha256) {}
+  public record Endpoints(Path unix, Path fdChannel, String tcp, String tlsCertSha256, String metrics) {}
 
   private final Options options;
   private final HealthStatusManager health = new HealthStatusManager();
@@ -116,6 +121,7 @@ public final class GuestmemServer implements AutoCloseable {
   private FdChannelServer fdChannel;
   private GuestMemoryService memoryService;
   private ExecutorService attestationPool;
+  private final Metrics metrics = new Metrics();
   private Endpoints endpoints;
   /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
   private boolean ownsSocket;
@@ -139,6 +145,7 @@ public final class GuestmemServer implements AutoCloseable {
       HandoffTokens tokens = new HandoffTokens(Clock.systemUTC(), HandoffTokens.DEFAULT_LIFETIME);
       AttachWaiters waiters = new AttachWaiters();
       memoryService = new GuestMemoryService(engine, tokens, waiters, options.rootIsOperator(), boundedPool("guestmem-memory", 2 * Runtime.getRuntime().availableProcessors() + 2, 1024));
+      metrics.bind(engine);
       List<ServerServiceDefinition> localServices = new ArrayList<>();
       List<ServerServiceDefinition> remoteServices = new ArrayList<>();
       for (BindableService s : List.of(new CapabilitiesService(caps), health.getHealthService(), ProtoReflectionServiceV1.newInstance())) {
@@ -160,7 +167,7 @@ public final class GuestmemServer implements AutoCloseable {
       AttestationService attestation = new AttestationService(Verifiers.discover(),
           new AttestationService.Config(anchors, state.root().resolve("collateral"), state.root().resolve("policies"), earKey,
               "guestmem " + BuildInfo.version()),
-          new NonceStore(Clock.systemUTC(), Duration.ofMinutes(5), 100_000), engine, attestationPool);
+          new NonceStore(Clock.systemUTC(), Duration.ofMinutes(5), 100_000), engine, attestationPool, metrics::verified);
       localServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
       remoteServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
       fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, 32);
@@ -183,7 +190,11 @@ public final class GuestmemServer implements AutoCloseable {
         sha = tls.certificateSha256();
       }
       health.setStatus(HealthStatusManager.SERVICE_NAME_ALL_SERVICES, ServingStatus.SERVING);
-      endpoints = new Endpoints(sock, fdChannel.path(), tcp, sha);
+      String metricsAt = null;
+      if (options.metricsPort() >= 0) {
+        metricsAt = hostPort(options.metricsHost(), metrics.serve(options.metricsHost(), options.metricsPort()));
+      }
+      endpoints = new Endpoints(sock, fdChannel.path(), tcp, sha, metricsAt);
       writeEndpoints(endpoints);
       log.info("guestmem serving: unix={} tcp={}", sock, tcp);
       return endpoints;
@@ -215,7 +226,8 @@ public final class GuestmemServer implements AutoCloseable {
   }
 
   private NettyServerBuilder withServices(NettyServerBuilder b, List<ServerServiceDefinition> services) {
-    b.maxInboundMessageSize(options.maxInboundMessageBytes())
+    b.intercept(metrics.rpcInterceptor())
+        .maxInboundMessageSize(options.maxInboundMessageBytes())
         .maxConcurrentCallsPerConnection(1024)
         .permitKeepAliveTime(10, TimeUnit.SECONDS);
     services.forEach(b::addService);
@@ -260,6 +272,9 @@ public final class GuestmemServer implements AutoCloseable {
     if (e.tcp() != null) {
       m.put("tcp", e.tcp());
       m.put("tlsCertSha256", e.tlsCertSha256());
+    }
+    if (e.metrics() != null) {
+      m.put("metrics", "http://" + e.metrics() + "/metrics");
     }
     Path target = state.endpointsFile();
     Path tmp = target.resolveSibling("endpoints.json.tmp");
@@ -315,6 +330,7 @@ public final class GuestmemServer implements AutoCloseable {
       }
       memoryService = null;
     }
+    metrics.close();
     if (attestationPool != null) {
       attestationPool.shutdownNow();
       attestationPool = null;

@@ -206,6 +206,22 @@ class GuestMemoryE2ETest {
   }
 
   @Test
+  void prometheusEndpointReportsRpcsConversionsAndLeaseBytes() throws Exception {
+    String id = open(8 * MIB, LeaseMode.LEASE_MODE_OWNED).getLease().getLeaseId();
+    stub.convert(ConvertRequest.newBuilder().setLeaseId(id).addRanges(r(0, 2 * MIB)).setTo(PageState.PAGE_STATE_SHARED).build());
+    String url = new ObjectMapper().readTree(stateDir.resolve("endpoints.json").toFile()).get("metrics").asText();
+    java.net.http.HttpResponse<String> resp = java.net.http.HttpClient.newHttpClient().send(
+        java.net.http.HttpRequest.newBuilder(java.net.URI.create(url)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertThat(resp.statusCode()).isEqualTo(200);
+    String body = resp.body();
+    assertThat(body).containsPattern("guestmem_rpc_server_seconds_count\\{code=\"OK\",method=\"guestmem.v1.GuestMemory/Convert\"\\} 1");
+    assertThat(body).containsPattern("guestmem_conversions_total\\{to=\"shared\"\\} 1");
+    assertThat(body).containsPattern("guestmem_conversion_bytes_total\\{to=\"shared\"\\} 2097152");
+    assertThat(body).containsPattern("guestmem_lease_bytes\\{state=\"shared\"\\} 2097152");
+    assertThat(body).containsPattern("guestmem_lease_bytes\\{state=\"private\"\\} 6291456");
+  }
+
+  @Test
   void tcpCallersCannotManageMemory() throws Exception {
     String tcp = server.endpoints().tcp();
     ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", Integer.parseInt(tcp.substring(tcp.lastIndexOf(':') + 1)))

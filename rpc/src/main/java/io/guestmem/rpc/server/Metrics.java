@@ -1,0 +1,132 @@
+package io.guestmem.rpc.server;
+
+import com.sun.net.httpserver.HttpServer;
+import io.grpc.ForwardingServerCall;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.guestmem.memory.LeaseInfo;
+import io.guestmem.memory.LeaseStatus;
+import io.guestmem.memory.MemoryEngine;
+import io.guestmem.memory.MemoryEvent;
+import io.guestmem.memory.PageState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Executors;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Prometheus metrics (Micrometer): RPC latency histograms per method and status code,
+ * conversions and converted bytes, lease bytes by page state, allocated bytes by backing,
+ * verification outcomes. Served as text on {@code http://HOST:PORT/metrics}.
+ */
+public final class Metrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private HttpServer http;
+  private AutoCloseable engineSubscription;
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  /** Times every call: {@code guestmem_rpc_server_seconds{method, code}}. */
+  public ServerInterceptor rpcInterceptor() {
+    return new ServerInterceptor() {
+      @Override
+      public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+        long start = System.nanoTime();
+        String method = call.getMethodDescriptor().getFullMethodName();
+        return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+          @Override
+          public void close(Status status, Metadata trailers) {
+            Timer.builder("guestmem.rpc.server")
+                .description("gRPC server call latency")
+                .tag("method", method)
+                .tag("code", status.getCode().name())
+                .publishPercentileHistogram()
+                .register(registry)
+                .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            super.close(status, trailers);
+          }
+        }, headers);
+      }
+    };
+  }
+
+  /** Memory gauges and conversion counters from the engine. */
+  public void bind(MemoryEngine engine) {
+    gauge("guestmem.lease.bytes", "state", "private", engine, e -> sum(e, l -> l.bytesIn(PageState.PRIVATE)));
+    gauge("guestmem.lease.bytes", "state", "shared", engine, e -> sum(e, l -> l.bytesIn(PageState.SHARED)));
+    gauge("guestmem.allocated.bytes", "backing", "private", engine, e -> sum(e, LeaseInfo::allocatedPrivateBytes));
+    gauge("guestmem.allocated.bytes", "backing", "shared", engine, e -> sum(e, LeaseInfo::allocatedSharedBytes));
+    Gauge.builder("guestmem.leases", engine, e -> e.leases().stream().filter(l -> l.status() != LeaseStatus.CLOSED).count())
+        .description("open leases").register(registry);
+    engineSubscription = engine.addListener(ev -> {
+      if (ev.kind() == MemoryEvent.Kind.CONVERTED) {
+        String to = ev.to() == PageState.PRIVATE ? "private" : "shared";
+        Counter.builder("guestmem.conversions").tag("to", to).register(registry).increment();
+        Counter.builder("guestmem.conversion.bytes").tag("to", to).register(registry)
+            .increment(ev.ranges().stream().mapToLong(r -> r.length()).sum());
+      }
+    });
+  }
+
+  private void gauge(String name, String tag, String value, MemoryEngine engine, ToDoubleFunction<MemoryEngine> f) {
+    Gauge.builder(name, engine, f).tag(tag, value).baseUnit("bytes").register(registry);
+  }
+
+  private static double sum(MemoryEngine e, java.util.function.ToLongFunction<LeaseInfo> f) {
+    return e.leases().stream().filter(l -> l.status() != LeaseStatus.CLOSED).mapToLong(f).sum();
+  }
+
+  /** Counts a verification outcome: {@code guestmem_verifications_total{tee, status}}. */
+  public void verified(String tee, String status) {
+    Counter.builder("guestmem.verifications").tag("tee", tee).tag("status", status).register(registry).increment();
+  }
+
+  /** Serves {@code /metrics} on {@code host:port} (port 0: any free port); returns the bound port. */
+  public int serve(String host, int port) throws IOException {
+    http = HttpServer.create(new InetSocketAddress(host, port), 16);
+    http.createContext("/metrics", exchange -> {
+      byte[] body = registry.scrape().getBytes(StandardCharsets.UTF_8);
+      exchange.getResponseHeaders().set("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
+      exchange.sendResponseHeaders(200, body.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(body);
+      }
+    });
+    http.setExecutor(Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "guestmem-metrics");
+      t.setDaemon(true);
+      return t;
+    }));
+    http.start();
+    return http.getAddress().getPort();
+  }
+
+  @Override
+  public void close() {
+    if (http != null) {
+      http.stop(0);
+      http = null;
+    }
+    if (engineSubscription != null) {
+      try {
+        engineSubscription.close();
+      } catch (Exception e) {
+        // a listener handle: nothing to recover
+      }
+      engineSubscription = null;
+    }
+    registry.close();
+  }
+}
