@@ -33,15 +33,17 @@ import org.openjdk.jmh.annotations.TearDown;
 
 /**
  * Conversions through the memory engine on the {@code kvm} backend, against a same-run baseline:
- * the bare JNA {@code fallocate(PUNCH_HOLE|KEEP_SIZE)} on a {@code guest_memfd}, the kernel call
- * a conversion cannot avoid.
+ * the bare JNA {@code fallocate(PUNCH_HOLE|KEEP_SIZE)} calls a conversion cannot avoid, issued
+ * directly on a {@code guest_memfd} and a sealed memfd set up exactly like a lease's (the gmem
+ * created without MMAP on its own default VM and bound to a memslot at GPA 0).
  *
- * <p>Both sides walk the same pattern over a 1 GiB lease / gmem: the even-numbered slots of
- * {@code bytes} in ascending order, then again, forever. The engine alternates the direction on
- * each pass (to SHARED punches the gmem, to PRIVATE punches the shared memfd), so its page-state
- * map grows to alternating ranges (131,072 of them for 4 KiB slots) and merges back: splits and
- * merges on a large map are part of what is measured. Each engine conversion is journaled in
- * SQLite (WAL, synchronous=NORMAL) before it returns.
+ * <p>Both sides walk the same pattern over 1 GiB: the even-numbered slots of {@code bytes} in
+ * ascending order, then again, forever, alternating the direction on each pass: to SHARED punches
+ * the gmem, to PRIVATE punches the memfd (the baseline punches the same file the engine would).
+ * The engine's page-state map thus grows to alternating ranges (131,072 of them for 4 KiB slots)
+ * and merges back: splits and merges on a large map are part of what is measured. Each engine
+ * request is journaled in SQLite (WAL, {@code synchronous=OFF}: durable against process crash)
+ * before it returns.
  *
  * <ul>
  *   <li>{@code engineConvert} vs {@code baselinePunch}: punches of holes, the cheapest kernel
@@ -72,6 +74,11 @@ public class ConvertBench {
   private int kvmFd = -1;
   private int vmFd = -1;
   private int gmemFd = -1;
+  private int memfd = -1;
+  private boolean baselineToShared = true;
+  private boolean baselineAllocToShared = true;
+  private boolean baselineBatchToShared = true;
+  private long baselineAllocSlot;
   private long slots;
   private long engineSlot;
   private long baselineSlot;
@@ -91,6 +98,10 @@ public class ConvertBench {
     kvmFd = KvmIoctls.openKvm();
     vmFd = KvmIoctls.createVm(kvmFd, Kvm.KVM_X86_DEFAULT_VM);
     gmemFd = KvmIoctls.createGuestMemfd(vmFd, LEASE, 0);
+    KvmIoctls.setUserMemoryRegion2(vmFd, 0, Kvm.KVM_MEM_GUEST_MEMFD, 0, LEASE, 0, 0, gmemFd);
+    memfd = Syscalls.memfdCreate("convertbench-shared", Syscalls.MFD_ALLOW_SEALING);
+    Syscalls.ftruncate(memfd, LEASE);
+    Syscalls.fcntl(memfd, "F_ADD_SEALS", Syscalls.F_ADD_SEALS, Syscalls.F_SEAL_SHRINK | Syscalls.F_SEAL_GROW);
     slots = LEASE / bytes / 2; // even slots only
     if (slots % BATCH != 0) {
       throw new IllegalStateException("slots must be a multiple of the batch");
@@ -114,6 +125,7 @@ public class ConvertBench {
   public void tearDown() throws IOException, ErrnoException {
     engine.close();
     Syscalls.close(gmemFd);
+    Syscalls.close(memfd);
     Syscalls.close(vmFd);
     Syscalls.close(kvmFd);
     try (Stream<Path> s = Files.walk(stateDir)) {
@@ -136,11 +148,24 @@ public class ConvertBench {
     }
   }
 
+  private static final int PUNCH = Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE;
+
+  /** The file a conversion in this direction punches: the gmem to SHARED, the memfd to PRIVATE. */
+  private int discardSide(boolean toSharedNow) {
+    return toSharedNow ? gmemFd : memfd;
+  }
+
+  /** The file the pages live on before a conversion in this direction. */
+  private int allocSide(boolean toSharedNow) {
+    return toSharedNow ? gmemFd : memfd;
+  }
+
   @Benchmark
   public void baselinePunch() throws ErrnoException {
-    Syscalls.fallocate(gmemFd, Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE, 2 * baselineSlot * bytes, bytes);
+    Syscalls.fallocate(discardSide(baselineToShared), PUNCH, 2 * baselineSlot * bytes, bytes);
     if (++baselineSlot == slots) {
       baselineSlot = 0;
+      baselineToShared = !baselineToShared;
     }
   }
 
@@ -157,11 +182,13 @@ public class ConvertBench {
 
   @Benchmark
   public void baselineAllocatePunch() throws ErrnoException {
-    long off = 2 * baselineSlot * bytes;
-    Syscalls.fallocate(gmemFd, Syscalls.FALLOC_FL_KEEP_SIZE, off, bytes);
-    Syscalls.fallocate(gmemFd, Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE, off, bytes);
-    if (++baselineSlot == slots) {
-      baselineSlot = 0;
+    long off = 2 * baselineAllocSlot * bytes;
+    int fd = allocSide(baselineAllocToShared);
+    Syscalls.fallocate(fd, Syscalls.FALLOC_FL_KEEP_SIZE, off, bytes);
+    Syscalls.fallocate(fd, PUNCH, off, bytes);
+    if (++baselineAllocSlot == slots) {
+      baselineAllocSlot = 0;
+      baselineAllocToShared = !baselineAllocToShared;
     }
   }
 
@@ -183,13 +210,14 @@ public class ConvertBench {
   @Benchmark
   @OperationsPerInvocation(BATCH)
   public void baselinePunchBatch() throws ErrnoException {
+    int fd = discardSide(baselineBatchToShared);
     for (int k = 0; k < BATCH; k++) {
-      Syscalls.fallocate(gmemFd, Syscalls.FALLOC_FL_PUNCH_HOLE | Syscalls.FALLOC_FL_KEEP_SIZE,
-          2 * (baselineBatchSlot + k) * bytes, bytes);
+      Syscalls.fallocate(fd, PUNCH, 2 * (baselineBatchSlot + k) * bytes, bytes);
     }
     baselineBatchSlot += BATCH;
     if (baselineBatchSlot == slots) {
       baselineBatchSlot = 0;
+      baselineBatchToShared = !baselineBatchToShared;
     }
   }
 }
