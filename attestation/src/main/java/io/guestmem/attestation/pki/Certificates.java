@@ -166,12 +166,72 @@ public final class Certificates {
     return 2 + n + len;
   }
 
+  private static final int MEMO_LIMIT = 4096;
+  private static final java.util.Map<Object, String> FINGERPRINTS = new java.util.IdentityHashMap<>();
+
+  /**
+   * SHA-256 of the certificate's DER, memoized per parsed instance (re-encoding an RSA-4096
+   * certificate costs more than the cached verification it keys).
+   */
   public static String sha256Hex(X509CertificateHolder cert) {
+    synchronized (FINGERPRINTS) {
+      String fp = FINGERPRINTS.get(cert);
+      if (fp != null) {
+        return fp;
+      }
+    }
+    String fp;
     try {
-      return sha256Hex(cert.getEncoded());
+      fp = sha256Hex(cert.getEncoded());
     } catch (IOException e) {
       throw new IllegalStateException("re-encoding a parsed certificate failed", e);
     }
+    remember(cert, fp);
+    return fp;
+  }
+
+  /** SHA-256 of the CRL's DER, memoized per parsed instance. */
+  public static String sha256Hex(X509CRLHolder crl) throws IOException {
+    synchronized (FINGERPRINTS) {
+      String fp = FINGERPRINTS.get(crl);
+      if (fp != null) {
+        return fp;
+      }
+    }
+    String fp = sha256Hex(crl.getEncoded());
+    remember(crl, fp);
+    return fp;
+  }
+
+  private static void remember(Object o, String fp) {
+    synchronized (FINGERPRINTS) {
+      if (FINGERPRINTS.size() >= MEMO_LIMIT) {
+        FINGERPRINTS.clear();
+      }
+      FINGERPRINTS.put(o, fp);
+    }
+  }
+
+  private static final java.util.Map<String, X509CertificateHolder> BY_DER = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * A parsed certificate for DER bytes that may well have been parsed before (a platform's PCK
+   * chain arrives with every quote): the earlier instance is reused, keyed by the SHA-256 of the
+   * bytes, so its memoized fingerprint and key precomputation are reused too.
+   */
+  public static X509CertificateHolder certificateMemo(byte[] der, String source) throws CertificateParseException {
+    String fp = sha256Hex(der);
+    X509CertificateHolder h = BY_DER.get(fp);
+    if (h != null) {
+      return h;
+    }
+    h = certificate(der, source);
+    if (BY_DER.size() >= MEMO_LIMIT) {
+      BY_DER.clear();
+    }
+    BY_DER.put(fp, h);
+    remember(h, fp);
+    return h;
   }
 
   public static String sha256Hex(byte[] data) {

@@ -63,7 +63,7 @@ public final class CrlValidator {
   static boolean signedBy(X509CRLHolder crl, X509CertificateHolder issuer, Instant at, VerifiedCache cache) {
     String key;
     try {
-      key = "crlsig:" + Certificates.sha256Hex(crl.getEncoded()) + ":" + Certificates.sha256Hex(issuer);
+      key = "crlsig:" + Certificates.sha256Hex(crl) + ":" + Certificates.sha256Hex(issuer);
     } catch (java.io.IOException e) {
       return false;
     }

@@ -184,14 +184,14 @@ public final class SnpVerifier implements TeeVerifier {
       fromDirectory(dir.get(), report, products, vlek, pool, crls, out);
     }
 
-    Optional<X509CertificateHolder> vekChoice = chooseVek(report, vlek, pool);
+    Optional<VekChoice> vekChoice = chooseVek(report, vlek, pool);
     if (vekChoice.isEmpty()) {
       out.fail("snp.vek.present", HW, Reason.CHAIN_MISSING, "the report is signed by the " + vekName.toUpperCase()
           + " but no " + vekName.toUpperCase() + " certificate was supplied (given files, certificate table or collateral directory)");
       out.signatureValid(false);
       return report;
     }
-    X509CertificateHolder vek = vekChoice.get();
+    X509CertificateHolder vek = vekChoice.get().certificate();
     VekExtensions ext = null;
     try {
       ext = VekExtensions.fromExtensions(vek.getExtensions());
@@ -234,12 +234,8 @@ public final class SnpVerifier implements TeeVerifier {
 
     boolean chainOk = chain(vek, vlek, product, pool, crls, ctx, out);
 
-    boolean sigOk = false;
-    if (key != null && Ecdsa.fieldBytes(key) == 48) {
-      byte[] signed = report.signedBytes();
-      sigOk = Ecdsa.verify(key, Ecdsa.digest("SHA-384", signed, 0, signed.length),
-          report.signature().rInteger(), report.signature().sInteger());
-    }
+    // chooseVek verified the signature with each candidate's key; the chosen one is the verifying one if any.
+    boolean sigOk = key != null && Ecdsa.fieldBytes(key) == 48 && vekChoice.get().verifiesReport();
     out.check("snp.report.signature", HW, sigOk, Reason.SIGNATURE_INVALID,
         "ECDSA P-384/SHA-384 over [0x000, 0x2A0) with the " + vekName.toUpperCase() + " key");
     out.signatureValid(sigOk && chainOk);
@@ -287,8 +283,11 @@ public final class SnpVerifier implements TeeVerifier {
     }
   }
 
+  /** A candidate endorsement key and whether its key verified the report signature. */
+  private record VekChoice(X509CertificateHolder certificate, boolean verifiesReport) {}
+
   /** The VEK: right CN first, then matching hwID and TCB, then one whose key verifies the report. */
-  private static Optional<X509CertificateHolder> chooseVek(AttestationReport report, boolean vlek,
+  private static Optional<VekChoice> chooseVek(AttestationReport report, boolean vlek,
       List<X509CertificateHolder> pool) {
     String cn = vlek ? "SEV-VLEK" : "SEV-VCEK";
     List<X509CertificateHolder> leaves = pool.stream().filter(c -> !isCa(c))
@@ -304,13 +303,13 @@ public final class SnpVerifier implements TeeVerifier {
       try {
         ECPublicKeyParameters k = Ecdsa.publicKey(c);
         if (Ecdsa.fieldBytes(k) == 48 && Ecdsa.verify(k, digest, report.signature().rInteger(), report.signature().sInteger())) {
-          return Optional.of(c);
+          return Optional.of(new VekChoice(c, true));
         }
       } catch (CertificateParseException ignored) {
         // Not a usable EC key; ranked candidates are still reported below.
       }
     }
-    return Optional.of(ranked.get(0));
+    return Optional.of(new VekChoice(ranked.get(0), false));
   }
 
   private static int score(X509CertificateHolder c, AttestationReport report) {

@@ -84,6 +84,8 @@ import org.bouncycastle.crypto.params.ECPublicKeyParameters;
  */
 public final class TdxVerifier implements TeeVerifier {
   private static final Ar4siClaim HW = Ar4siClaim.HARDWARE;
+  private static final ParsedMemo<SignedCollateral<TcbInfo>> PARSED_TCB_INFO = new ParsedMemo<>();
+  private static final ParsedMemo<SignedCollateral<QeIdentity>> PARSED_QE_IDENTITY = new ParsedMemo<>();
 
   @Override
   public String tee() {
@@ -212,7 +214,7 @@ public final class TdxVerifier implements TeeVerifier {
     List<X509CertificateHolder> h = new ArrayList<>();
     for (X509Certificate c : certs) {
       try {
-        h.add(Certificates.certificate(c.getEncoded(), "PCK certification data"));
+        h.add(Certificates.certificateMemo(c.getEncoded(), "PCK certification data"));
       } catch (CertificateEncodingException | CertificateParseException e) {
         out.fail("tdx.pck_chain.decode", HW, Reason.CHAIN_MALFORMED, e.getMessage());
         return List.of();
@@ -338,7 +340,7 @@ public final class TdxVerifier implements TeeVerifier {
       VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<TcbInfo> signed;
     try {
-      signed = TcbInfo.parseResponse(doc.body());
+      signed = PARSED_TCB_INFO.parse(doc.body(), TcbInfo::parseResponse);
     } catch (MalformedLayoutException e) {
       out.fail("tdx.tcb_info.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();
@@ -361,7 +363,7 @@ public final class TdxVerifier implements TeeVerifier {
       VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<QeIdentity> signed;
     try {
-      signed = QeIdentity.parseResponse(doc.body());
+      signed = PARSED_QE_IDENTITY.parse(doc.body(), QeIdentity::parseResponse);
     } catch (MalformedLayoutException e) {
       out.fail("tdx.qe_identity.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();

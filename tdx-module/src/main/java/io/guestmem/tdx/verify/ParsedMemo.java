@@ -1,0 +1,35 @@
+package io.guestmem.tdx.verify;
+
+import io.guestmem.attestation.pki.Certificates;
+import io.guestmem.tdx.abi.MalformedLayoutException;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Parsed collateral documents keyed by the SHA-256 of their exact bytes: the same TCB Info or QE
+ * Identity body arrives with every quote of a platform and need not be parsed again. Parsing is
+ * deterministic and the values are immutable, so sharing them is safe; verification (signature,
+ * windows) is never memoized here. Bounded: cleared when it reaches 256 documents.
+ */
+final class ParsedMemo<T> {
+  interface Parser<T> {
+    T parse(byte[] bytes) throws MalformedLayoutException;
+  }
+
+  private static final int LIMIT = 256;
+  private final Map<String, T> parsed = new ConcurrentHashMap<>();
+
+  T parse(byte[] bytes, Parser<T> parser) throws MalformedLayoutException {
+    String key = Certificates.sha256Hex(bytes);
+    T v = parsed.get(key);
+    if (v != null) {
+      return v;
+    }
+    v = parser.parse(bytes);
+    if (parsed.size() >= LIMIT) {
+      parsed.clear();
+    }
+    parsed.put(key, v);
+    return v;
+  }
+}
