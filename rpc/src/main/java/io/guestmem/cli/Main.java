@@ -19,6 +19,10 @@ public final class Main {
   public static final int EXIT_USAGE = 2;
 
   public static void main(String[] args) {
+    // before the first logger exists: GUESTMEM_LOG_FORMAT=json switches to one JSON object per line
+    if ("json".equalsIgnoreCase(System.getenv("GUESTMEM_LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
+      System.setProperty("logback.configurationFile", "logback-json.xml");
+    }
     System.exit(run(args));
   }
 

@@ -20,14 +20,16 @@ import io.guestmem.rpc.v1.LeaseMode;
 import io.guestmem.rpc.v1.OpenLeaseRequest;
 import io.guestmem.rpc.v1.OpenLeaseResponse;
 import io.guestmem.rpc.v1.PageState;
-import io.guestmem.rpc.v1.StateRange;
 import io.guestmem.rpc.v1.TeeKind;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * A mini VMM: what a real VMM does with guestmem, in a process of its own.
@@ -111,6 +113,7 @@ public final class MiniVmm {
       System.exit(2);
     }
     startWatchdog();
+    preloadClasses();
     Path control = Path.of(args[0]);
     Path fd = Path.of(args[1]);
     long size = Long.parseLong(args[2]);
@@ -141,6 +144,38 @@ public final class MiniVmm {
     t.start();
   }
 
+  /**
+   * Loads (without initialising) every class of the packages this VMM uses that live in a class
+   * directory, before the first step: those directories may be rebuilt while the VMM runs, and a
+   * class file missing for a moment must not end a step.
+   */
+  private static void preloadClasses() throws IOException, ClassNotFoundException {
+    ClassLoader loader = MiniVmm.class.getClassLoader();
+    for (Class<?> anchor : List.of(GuestMemoryGrpc.class, ServiceClient.class, ErrorMapper.class, MiniVmm.class)) {
+      java.security.CodeSource src = anchor.getProtectionDomain().getCodeSource();
+      if (src == null) {
+        continue;
+      }
+      Path root;
+      try {
+        root = Path.of(src.getLocation().toURI());
+      } catch (java.net.URISyntaxException e) {
+        throw new IOException("class location of " + anchor.getName() + " is not a path: " + src.getLocation(), e);
+      }
+      Path pkg = root.resolve(anchor.getPackageName().replace('.', '/'));
+      if (!Files.isDirectory(pkg)) {
+        continue;
+      }
+      List<String> names;
+      try (Stream<Path> files = Files.list(pkg)) {
+        names = files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".class")).sorted().toList();
+      }
+      for (String n : names) {
+        Class.forName(anchor.getPackageName() + "." + n.substring(0, n.length() - ".class".length()), false, loader);
+      }
+    }
+  }
+
   private boolean runMode(String m) {
     mode = m;
     step = "start";
@@ -165,7 +200,7 @@ public final class MiniVmm {
     } catch (RuntimeException e) {
       fail(ErrorMapper.reasonOf(e).map(r -> "status reason " + r + ": " + e.getMessage()).orElse(e.toString()));
       return false;
-    } catch (Exception e) {
+    } catch (Exception | LinkageError e) {
       fail(e.toString());
       return false;
     }

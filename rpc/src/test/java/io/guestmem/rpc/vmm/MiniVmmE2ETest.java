@@ -58,6 +58,7 @@ class MiniVmmE2ETest {
       p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     lines = output.get(10, TimeUnit.SECONDS);
+    System.out.println("mini VMM output:\n" + output());
     assertThat(ended).as("mini VMM ended within %d s; output so far:%n%s", CHILD_TIMEOUT_SECONDS, String.join("\n", lines)).isTrue();
     exitStatus = p.exitValue();
   }
