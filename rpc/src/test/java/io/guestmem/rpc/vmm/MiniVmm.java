@@ -9,6 +9,9 @@ import io.guestmem.memory.sys.Syscalls;
 import io.guestmem.rpc.client.ServiceClient;
 import io.guestmem.rpc.errors.ErrorMapper;
 import io.guestmem.rpc.v1.AttachPrivateMemoryRequest;
+import io.guestmem.rpc.v1.AuditFinding;
+import io.guestmem.rpc.v1.AuditRequest;
+import io.guestmem.rpc.v1.AuditResponse;
 import io.guestmem.rpc.v1.ByteRange;
 import io.guestmem.rpc.v1.CloseLeaseRequest;
 import io.guestmem.rpc.v1.ConvertRequest;
@@ -347,6 +350,12 @@ public final class MiniVmm {
 
     step = "run1";
     runGuest(vm);
+
+    step = "audit";
+    AuditResponse audit = stub().audit(AuditRequest.newBuilder().setLeaseId(lease).build());
+    ok("pid_is_self=" + (audit.getPid() == ProcessHandle.current().pid()) + " clean=" + audit.getClean()
+        + " violations=" + audit.getFindingsList().stream().filter(AuditFinding::getViolation).count()
+        + " findings=" + audit.getFindingsList().stream().map(AuditFinding::getKind).sorted().distinct().collect(Collectors.joining(",")));
 
     step = "convert-private";
     convert(lease, DATA_GPA, PAGE, PageState.PAGE_STATE_PRIVATE);

@@ -95,6 +95,8 @@ class MiniVmmE2ETest {
     // the immediate and the byte the VMM wrote into the shared memfd, as the guest sent them to its ports
     assertThat(line("owned.run1.exit")).isEqualTo("owned.run1.exit IO out port=0x10 size=1 count=1 value=0x2a");
     assertThat(line("owned.run1")).isEqualTo("owned.run1 ok out10=0x2a out11=0xc3 exit=HLT");
+    // guestmem's /proc audit of the VMM: it maps the shared memfd, and nothing private
+    assertThat(line("owned.audit")).isEqualTo("owned.audit ok pid_is_self=true clean=true violations=0 findings=SHARED_BACKING_MAPPED");
   }
 
   @Test
@@ -123,6 +125,9 @@ class MiniVmmE2ETest {
     assertThat(line("attached.memslot")).isEqualTo(
         "attached.memslot ok slot=0 gpa=0x0 size=0x200000 flags=GUEST_MEMFD guest_memfd_offset=0 userspace_addr=shared-mapping");
     assertThat(line("attached.run1")).isEqualTo("attached.run1 ok out10=0x2a out11=0xc3 exit=HLT");
+    // the VMM holds its guest_memfd, unmappable, and maps only the shared memfd
+    assertThat(line("attached.audit")).isEqualTo(
+        "attached.audit ok pid_is_self=true clean=true violations=0 findings=PRIVATE_FD_HELD_UNMAPPABLE,SHARED_BACKING_MAPPED");
     assertThat(line("attached.lease-private")).isEqualTo(
         "attached.lease-private ok ranges=0x0+0x2000:SHARED,0x2000+0x1000:PRIVATE,0x3000+0xd000:SHARED,0x10000+0x1f0000:PRIVATE");
     assertThat(line("attached.run2")).isEqualTo("attached.run2 ok out10=0x2a out11=0x00 exit=HLT");
