@@ -499,10 +499,29 @@ public final class SnpFirmware {
 
   // ---- RMP instructions ----
 
-  /** The hypervisor's RMPUPDATE on the guest's memory; returns RAX (see {@link Rmp}). */
+  /**
+   * The hypervisor's RMPUPDATE on the guest's memory; returns RAX (see {@link Rmp}). In this model
+   * a page is assigned on its private backing: assigning a GPA that is SHARED in the lease (whose
+   * private page was discarded at conversion) fails with FAIL_INPUT, so an assigned page is always
+   * PRIVATE in the lease.
+   */
   public synchronized int rmpUpdate(int handle, long gpa, PageSize size, boolean assign) {
     Guest g = guests.get(handle);
-    return g == null ? Rmp.FAIL_INPUT : g.rmp.rmpUpdate(gpa, size, assign, g.asid);
+    if (g == null) {
+      return Rmp.FAIL_INPUT;
+    }
+    if (assign) {
+      try {
+        for (long p = gpa; p >= 0 && p < gpa + size.bytes() && p < g.memory.size(); p += 4096) {
+          if (g.memory.stateAt(p) != PageState.PRIVATE) {
+            return Rmp.FAIL_INPUT;
+          }
+        }
+      } catch (MemoryException e) {
+        return Rmp.FAIL_INPUT;
+      }
+    }
+    return g.rmp.rmpUpdate(gpa, size, assign, g.asid);
   }
 
   /** The hypervisor's PSMASH; returns RAX. */

@@ -74,6 +74,13 @@ class GhcbPageStateChangeTest {
   }
 
   @Test
+  void rmpUpdateAssign_ofASharedPage_failsInput() throws Exception {
+    psc(1).msrProtocol(GhcbPageStateChange.msrRequest(0x2000, PscDescriptor.OP_SHARED));
+    assertThat(fw.rmpUpdate(h, 0x2000, PageSize.SIZE_4K, true)).isEqualTo(Rmp.FAIL_INPUT);
+    assertThat(rmp(0x2000)).isEqualTo(RmpEntry.HYPERVISOR);
+  }
+
+  @Test
   void msrRefusedByMemory_returnsAnError_andTheRmpIsUnchanged() throws Exception {
     mem.refuseNextConversion(MemoryException.Reason.RANGE_BUSY);
     RmpEntry before = rmp(0x2000);
