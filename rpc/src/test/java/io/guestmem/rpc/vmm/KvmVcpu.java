@@ -33,7 +33,6 @@ final class KvmVcpu implements AutoCloseable {
   static final long KVM_GET_SREGS = ior(0x83, SREGS_SIZE);
   static final long KVM_SET_SREGS = iow(0x84, SREGS_SIZE);
 
-  static final int KVM_EXIT_UNKNOWN = 0;
   static final int KVM_EXIT_IO = 2;
   static final int KVM_EXIT_HLT = 5;
   static final int KVM_EXIT_MMIO = 6;

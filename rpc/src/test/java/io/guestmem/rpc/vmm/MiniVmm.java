@@ -38,9 +38,10 @@ import java.util.stream.Stream;
  * A mini VMM: what a real VMM does with guestmem, in a process of its own.
  *
  * <p>Usage: {@code MiniVmm CONTROL_SOCKET FD_CHANNEL LEASE_SIZE MODE...} with MODE {@code owned}
- * or {@code attached}. Each step prints one line, {@code <mode>.<step> ok key=value...} or
+ * or {@code attached}. Each step prints one line: {@code <mode>.<step> ok key=value...},
+ * {@code <mode>.<step> refused errno=E} where the step expects the kernel to refuse, or
  * {@code <mode>.<step> FAILED <what failed, with errno or status reason>}; the first failure ends
- * that mode. Exit status 0 only if every step of every mode succeeded.
+ * that mode. Each vCPU exit is printed as {@code <mode>.<run>.exit <exit>}. Exit status 0 only if every step of every mode succeeded.
  *
  * <p><b>Owned mode</b> (guestmem holds the private memory): OpenLease; Convert the boot region
  * to SHARED (a new lease is all PRIVATE, as a TD's memory is); {@code get} the shared memfd over
