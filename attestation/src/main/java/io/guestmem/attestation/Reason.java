@@ -47,6 +47,7 @@ public final class Reason {
 
   // Collateral.
   public static final String COLLATERAL_MISSING = "collateral_missing";
+  public static final String COLLATERAL_UNAVAILABLE = "collateral_unavailable";
   public static final String COLLATERAL_MALFORMED = "collateral_malformed";
   public static final String COLLATERAL_EXPIRED = "collateral_expired";
   public static final String COLLATERAL_NOT_YET_VALID = "collateral_not_yet_valid";

@@ -43,6 +43,7 @@ public final class VerificationRequest {
   private final AppraisalPolicy policy;
   private final Path trustedEmulatedRootsDir;
   private final byte[] nonce;
+  private final io.guestmem.attestation.collateral.CollateralFetcher fetcher;
 
   private VerificationRequest(Builder b) {
     this.evidence = b.evidence == null ? null : b.evidence.clone();
@@ -60,6 +61,7 @@ public final class VerificationRequest {
     this.policy = b.policy;
     this.trustedEmulatedRootsDir = b.trustedEmulatedRootsDir;
     this.nonce = b.nonce == null ? null : b.nonce.clone();
+    this.fetcher = b.fetcher;
   }
 
   public static Builder builder() {
@@ -126,6 +128,11 @@ public final class VerificationRequest {
     return Optional.ofNullable(nonce).map(byte[]::clone);
   }
 
+  /** The online fetcher, when online fetching is on (off by default). */
+  public Optional<io.guestmem.attestation.collateral.CollateralFetcher> fetcher() {
+    return Optional.ofNullable(fetcher);
+  }
+
   /** Collects a request; {@link #build()} checks that exactly one evidence source is set. */
   public static final class Builder {
     private byte[] evidence;
@@ -143,8 +150,15 @@ public final class VerificationRequest {
     private AppraisalPolicy policy;
     private Path trustedEmulatedRootsDir;
     private byte[] nonce;
+    private io.guestmem.attestation.collateral.CollateralFetcher fetcher;
 
     private Builder() {}
+
+    /** Turns online fetching on: what is still missing is fetched from PCS/PCCS or KDS (off by default). */
+    public Builder fetchOnline(io.guestmem.attestation.collateral.CollateralFetcher fetcher) {
+      this.fetcher = fetcher;
+      return this;
+    }
 
     public Builder evidence(byte[] bytes) {
       this.evidence = bytes.clone();

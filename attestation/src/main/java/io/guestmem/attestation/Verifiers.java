@@ -164,7 +164,7 @@ public final class Verifiers {
       }
       dir = new CollateralDirectory(r.collateralDir().get());
     }
-    return new Collateral(certs, crls, docs, dir);
+    return new Collateral(certs, crls, docs, dir, r.fetcher().orElse(null));
   }
 
   private static SignedDocument document(Path body, Optional<Path> chain) throws InvalidRequestException {

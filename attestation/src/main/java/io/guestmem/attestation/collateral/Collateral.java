@@ -21,13 +21,21 @@ public final class Collateral {
   private final List<X509CRLHolder> crls;
   private final Map<String, SignedDocument> documents;
   private final CollateralDirectory directory;
+  private final CollateralFetcher fetcher;
 
   public Collateral(List<X509CertificateHolder> certificates, List<X509CRLHolder> crls,
       Map<String, SignedDocument> documents, CollateralDirectory directory) {
+    this(certificates, crls, documents, directory, null);
+  }
+
+  /** As the four-argument form, plus an online fetcher used for what is still missing (may be null). */
+  public Collateral(List<X509CertificateHolder> certificates, List<X509CRLHolder> crls,
+      Map<String, SignedDocument> documents, CollateralDirectory directory, CollateralFetcher fetcher) {
     this.certificates = List.copyOf(certificates);
     this.crls = List.copyOf(crls);
     this.documents = Map.copyOf(documents);
     this.directory = directory;
+    this.fetcher = fetcher;
   }
 
   public static Collateral none() {
@@ -50,8 +58,13 @@ public final class Collateral {
     return Optional.ofNullable(directory);
   }
 
+  /** The online fetcher, present only when the caller turned online fetching on. */
+  public Optional<CollateralFetcher> fetcher() {
+    return Optional.ofNullable(fetcher);
+  }
+
   /** Whether anything at all was supplied. */
   public boolean isEmpty() {
-    return certificates.isEmpty() && crls.isEmpty() && documents.isEmpty() && directory == null;
+    return certificates.isEmpty() && crls.isEmpty() && documents.isEmpty() && directory == null && fetcher == null;
   }
 }

@@ -8,6 +8,8 @@ import io.guestmem.attestation.Reason;
 import io.guestmem.attestation.TeeVerifier;
 import io.guestmem.attestation.VerificationContext;
 import io.guestmem.attestation.collateral.CollateralDirectory;
+import io.guestmem.attestation.collateral.CollateralFetcher;
+import io.guestmem.attestation.collateral.CollateralUnavailableException;
 import io.guestmem.attestation.pki.CertPathValidator;
 import io.guestmem.attestation.pki.CertificateParseException;
 import io.guestmem.attestation.pki.Certificates;
@@ -183,6 +185,12 @@ public final class SnpVerifier implements TeeVerifier {
     if (dir.isPresent()) {
       fromDirectory(dir.get(), report, products, vlek, pool, crls, out);
     }
+    Optional<CollateralFetcher> fetcher = ctx.collateral().fetcher();
+    if (fetcher.isPresent()) {
+      List<SnpProduct> online = reportProduct.map(List::of).orElse(List.of(SnpProduct.MILAN, SnpProduct.GENOA));
+      fetch(fetcher.get(), report, online, vlek, pool, crls, out);
+      fromDirectory(fetcher.get().directory(), report, online, vlek, pool, crls, out);
+    }
 
     Optional<VekChoice> vekChoice = chooseVek(report, vlek, pool);
     if (vekChoice.isEmpty()) {
@@ -258,6 +266,35 @@ public final class SnpVerifier implements TeeVerifier {
       }
     }
     return report;
+  }
+
+  /**
+   * Fetches from KDS what is not already at hand: the cert_chain and CRL of each candidate product
+   * and, for a VCEK-signed report, the VCEK for the chip id at REPORTED_TCB. Failures are listed as
+   * not run ({@code collateral_unavailable}); the verdict then says which checks they prevented.
+   */
+  private static void fetch(CollateralFetcher f, AttestationReport report, List<SnpProduct> products, boolean vlek,
+      List<X509CertificateHolder> pool, List<X509CRLHolder> crls, Appraisal out) {
+    KdsUrl.Family family = vlek ? KdsUrl.Family.VLEK : KdsUrl.Family.VCEK;
+    boolean haveVek = pool.stream().anyMatch(c -> Certificates.commonName(c.getSubject()).equals(vlek ? "SEV-VLEK" : "SEV-VCEK"));
+    boolean haveCrl = !crls.isEmpty();
+    for (SnpProduct p : products) {
+      List<String> paths = new ArrayList<>(List.of(KdsUrl.certChainPath(family, p)));
+      if (!haveCrl) {
+        paths.add(KdsUrl.crlPath(KdsUrl.Family.VCEK, p));
+      }
+      if (!vlek && !haveVek) {
+        Bytes hwId = Bytes.copyOf(report.chipId().toByteArray(), 0, p.hwIdLength());
+        paths.add(KdsUrl.vcekPath(p, hwId, report.reportedTcb().withLayout(p.tcbLayout())));
+      }
+      for (String path : paths) {
+        try {
+          f.ensure(CollateralFetcher.Service.AMD_KDS, path, KdsUrl.toRelativeFile(path), Optional.empty());
+        } catch (CollateralUnavailableException e) {
+          out.notRun("snp.collateral.fetch", Reason.COLLATERAL_UNAVAILABLE, e.getMessage());
+        }
+      }
+    }
   }
 
   private static void fromDirectory(CollateralDirectory dir, AttestationReport report, List<SnpProduct> products,

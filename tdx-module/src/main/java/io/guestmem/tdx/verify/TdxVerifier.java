@@ -11,6 +11,8 @@ import io.guestmem.attestation.TeeVerifier;
 import io.guestmem.attestation.VerificationContext;
 import io.guestmem.attestation.collateral.Collateral;
 import io.guestmem.attestation.collateral.CollateralDirectory;
+import io.guestmem.attestation.collateral.CollateralFetcher;
+import io.guestmem.attestation.collateral.CollateralUnavailableException;
 import io.guestmem.attestation.collateral.SignedDocument;
 import io.guestmem.attestation.collateral.VerifiedCache;
 import io.guestmem.attestation.pki.CertPathValidator;
@@ -295,6 +297,34 @@ public final class TdxVerifier implements TeeVerifier {
         out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
       }
     }
+    Optional<CollateralFetcher> fetcher = c.fetcher();
+    if (fetcher.isPresent() && ext != null) {
+      String fmspc = ext.fmspc().hex().toUpperCase(java.util.Locale.ROOT);
+      String ca = Certificates.commonName(intermediate.getSubject()).toLowerCase(java.util.Locale.ROOT).contains("processor")
+          ? "processor" : "platform";
+      CollateralDirectory fd = fetcher.get().directory();
+      try {
+        if (tcbDoc.isEmpty() && fetch(fetcher.get(), "/tdx/certification/v4/tcb?fmspc=" + fmspc,
+            CollateralDirectory.TDX_TCB + fmspc, "TCB-Info-Issuer-Chain", out)) {
+          tcbDoc = fd.intelTcbInfo(fmspc);
+        }
+        if (qeDoc.isEmpty() && fetch(fetcher.get(), "/tdx/certification/v4/qe/identity",
+            CollateralDirectory.TDX_QE_IDENTITY, "SGX-Enclave-Identity-Issuer-Chain", out)) {
+          qeDoc = fd.intelQeIdentity();
+        }
+        if (crls.stream().noneMatch(x -> x.getIssuer().equals(intermediate.getSubject()))
+            && fetch(fetcher.get(), "/sgx/certification/v4/pckcrl?ca=" + ca + "&encoding=der",
+                CollateralDirectory.SGX_PCK_CRL + ca, "SGX-PCK-CRL-Issuer-Chain", out)) {
+          fd.intelPckCrl(ca).ifPresent(x -> crls.add(x.crl()));
+        }
+        if (crls.stream().noneMatch(x -> x.getIssuer().equals(root.getSubject()))
+            && fetch(fetcher.get(), "/sgx/certification/v4/rootcacrl", CollateralDirectory.SGX_ROOT_CA_CRL, null, out)) {
+          fd.intelRootCaCrl().ifPresent(crls::add);
+        }
+      } catch (IOException | CertificateParseException e) {
+        out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+      }
+    }
     Map<String, X509CertificateHolder> signers = new LinkedHashMap<>();
     Optional<TcbInfo> tcbInfo = tcbDoc.flatMap(d -> tcbInfo(d, ext, root, ctx, out, signers));
     Optional<QeIdentity> qeIdentity = qeDoc.flatMap(d -> qeIdentity(d, root, ctx, out, signers));
@@ -334,6 +364,17 @@ public final class TdxVerifier implements TeeVerifier {
       return;
     }
     evaluate(quote, ext, tcbInfo.get(), qeIdentity, qeReport, out);
+  }
+
+  /** Fetches one PCS/PCCS response into the fetcher's cache; a failure is listed as not run. */
+  private static boolean fetch(CollateralFetcher f, String pathAndQuery, String file, String chainHeader, Appraisal out) {
+    try {
+      f.ensure(CollateralFetcher.Service.INTEL_PCS, pathAndQuery, file, Optional.ofNullable(chainHeader));
+      return true;
+    } catch (CollateralUnavailableException e) {
+      out.notRun("tdx.collateral.fetch", Reason.COLLATERAL_UNAVAILABLE, e.getMessage());
+      return false;
+    }
   }
 
   private static Optional<TcbInfo> tcbInfo(SignedDocument doc, PckExtensions ext, X509CertificateHolder pckRoot,
