@@ -288,7 +288,9 @@ public record VekExtensions(
 
   /**
    * The extensions as a KDS certificate carries them (non-critical, in the order real certificates
-   * list them: structVersion, productName, [fmcSPL], SPLs, ucodeSPL, hwID or cspId).
+   * list them: structVersion, productName, then for structVersion 0 blSPL, teeSPL, spl_4..7,
+   * snpSPL, and for structVersion 1 fmcSPL, blSPL, teeSPL, snpSPL, spl_5..7; then ucodeSPL and
+   * hwID or cspId).
    */
   public List<Extension> toX509Extensions() {
     List<Extension> out = new ArrayList<>();
@@ -300,11 +302,18 @@ public record VekExtensions(
       }
       out.add(ext(BL_SPL, new ASN1Integer(blSpl)));
       out.add(ext(TEE_SPL, new ASN1Integer(teeSpl)));
-      out.add(ext(SNP_SPL, new ASN1Integer(snpSpl)));
+      // Real structVersion 0 certificates list snpSPL after spl_4..7; structVersion 1 before them.
+      boolean snpFirst = structVersion >= 1;
+      if (snpFirst) {
+        out.add(ext(SNP_SPL, new ASN1Integer(snpSpl)));
+      }
       addOpt(out, SPL_4, spl4);
       addOpt(out, SPL_5, spl5);
       addOpt(out, SPL_6, spl6);
       addOpt(out, SPL_7, spl7);
+      if (!snpFirst) {
+        out.add(ext(SNP_SPL, new ASN1Integer(snpSpl)));
+      }
       out.add(ext(UCODE_SPL, new ASN1Integer(ucodeSpl)));
       if (hwId.isPresent()) {
         byte[] value = hwIdEncoding.orElseThrow() == HwIdEncoding.RAW

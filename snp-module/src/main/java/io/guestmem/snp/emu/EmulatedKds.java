@@ -49,7 +49,8 @@ import org.bouncycastle.crypto.util.SubjectPublicKeyInfoFactory;
  * <p>Names, serials and extensions follow the real certificates (evidence-formats.md §1.6–1.7):
  * subject/issuer {@code OU=Engineering, C=US, L=Santa Clara, ST=CA, O=Advanced Micro Devices,
  * CN=ARK-{product} | SEV-{product} | SEV-VLEK-{product} | SEV-VCEK | SEV-VLEK}; ARK serial
- * 0x10000/0x20000/0x30000 for Milan/Genoa/Turin, ASK +1, ASVK +0x101; VEK serial 0 by default;
+ * 0x10000/0x20000/0x30000 for Milan/Genoa/Turin, ASK +1 (Genoa +2, as AMD re-issued it), ASVK
+ * +0x101; VEK serial 0 by default;
  * ARK and ASK/ASVK carry exactly one CRL distribution point.
  *
  * <p>Everything is a pure function of {@link Config}: the same config gives byte-identical
@@ -287,7 +288,9 @@ public final class EmulatedKds {
   /** The ASK certificate (DER), signed by the ARK; it signs VCEKs. */
   public synchronized Bytes ask() {
     if (askDer == null) {
-      askDer = buildCa(askName, arkName, BigInteger.valueOf(0x10000L * productIndex() + 1), config.askValidity(),
+      // Genoa's live ASK is 0x20002 (0x20001 was revoked in 2022); Milan and Turin use base + 1.
+      long askSerial = 0x10000L * productIndex() + (config.product() == SnpProduct.GENOA ? 2 : 1);
+      askDer = buildCa(askName, arkName, BigInteger.valueOf(askSerial), config.askValidity(),
           rsa(AmdKeyRing.RsaRole.ASK), rsa(AmdKeyRing.RsaRole.ARK), false, KdsUrl.Family.VCEK);
     }
     return Bytes.copyOf(askDer);
