@@ -44,6 +44,9 @@ final class ServeCommand implements Callable<Integer> {
       description = "Prometheus endpoint (default: ${DEFAULT-VALUE}, a free loopback port, published in endpoints.json).")
   String metrics;
 
+  @Option(names = "--executor", defaultValue = "direct", description = "direct (calls on transport threads; slow work goes to bounded pools) or default (grpc-java's pool); default ${DEFAULT-VALUE}.")
+  String executor;
+
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
@@ -71,7 +74,11 @@ final class ServeCommand implements Callable<Integer> {
     }
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
     GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey)
-        .withTrustedEmulatedRoots(trustEmulatedRoots);
+        .withTrustedEmulatedRoots(trustEmulatedRoots).withDirectExecutor(!"default".equals(executor));
+    if (!executor.equals("direct") && !executor.equals("default")) {
+      err.println("guestmem serve: --executor must be direct or default");
+      return Main.EXIT_USAGE;
+    }
     if (metrics.equals("off")) {
       opts = opts.withMetrics("127.0.0.1", -1);
     } else {

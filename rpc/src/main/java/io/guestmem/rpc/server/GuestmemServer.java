@@ -69,42 +69,51 @@ public final class GuestmemServer implements AutoCloseable {
   /** Where and how to listen. */
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
                         Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
-                        String backend, boolean rootIsOperator, Path trustEmulatedRoots, String metricsHost, int metricsPort) {
+                        String backend, boolean rootIsOperator, Path trustEmulatedRoots, String metricsHost, int metricsPort,
+                        boolean directExecutor) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0);
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0, true);
     }
 
     public Options withTcp(String host, int port) {
-      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
     }
 
     public Options withoutTcp() {
-      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
     }
 
     public Options withBackend(String b) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
     }
 
     public Options withTls(Path certificate, Path privateKey) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
     }
 
     /** Also trust the emulated roots in {@code dir} (CI with the emulated TEE); every verdict then says so. */
     public Options withTrustedEmulatedRoots(Path dir) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort, directExecutor);
     }
 
     /** Prometheus endpoint; port 0 picks a free port, -1 disables it. */
     public Options withMetrics(String host, int port) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port, directExecutor);
+    }
+
+    /**
+     * Run calls on the transport threads (direct executor, the default: every slow call hands its
+     * work to a bounded pool itself) or on grpc-java's default cached pool.
+     */
+    public Options withDirectExecutor(boolean direct) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, direct);
     }
 
     public Options withRootIsOperator(boolean operator) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
     }
   }
 
@@ -226,6 +235,10 @@ public final class GuestmemServer implements AutoCloseable {
   }
 
   private NettyServerBuilder withServices(NettyServerBuilder b, List<ServerServiceDefinition> services) {
+    if (options.directExecutor()) {
+      // safe because GuestMemory and Attestation move journal writes and signature checks to bounded pools
+      b.directExecutor();
+    }
     b.intercept(metrics.rpcInterceptor())
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .maxConcurrentCallsPerConnection(1024)
