@@ -85,8 +85,34 @@ class FdPassingTest {
   @Test
   void aSecondProcess_cannotMapThePrivateFd_butReadsTheSharedFd() throws Exception {
     Backends.assumeKvm();
-    Path sockPath = dir.resolve("fd.sock");
-    try (MemoryEngine engine = MemoryEngine.open(EngineConfig.of(dir.resolve("state"), "kvm"))) {
+    Map<String, String> facts = new HashMap<>();
+    AuditReport audit = runVmmChild("kvm", facts);
+    assertThat(facts).containsEntry("PRIVATE_LINK", "anon_inode:[kvm-gmem]").containsEntry("PRIVATE_MMAP", "ENODEV");
+    assertThat(audit.clean()).isTrue();
+    assertThat(audit.findings()).extracting(AuditFinding::kind)
+        .containsExactlyInAnyOrder(AuditFinding.Kind.PRIVATE_FD_HELD_UNMAPPABLE, AuditFinding.Kind.SHARED_BACKING_MAPPED);
+  }
+
+  /**
+   * The secretmem backend's weaker guarantee, shown: a second process that receives the private
+   * memfd_secret fd can map it, and the audit reports that process as a violation.
+   */
+  @Test
+  void onSecretmem_aSecondProcessCanMapThePrivateFd_andTheAuditFlagsIt() throws Exception {
+    Backends.assume("secretmem");
+    Map<String, String> facts = new HashMap<>();
+    AuditReport audit = runVmmChild("secretmem", facts);
+    assertThat(facts).containsEntry("PRIVATE_LINK", "/secretmem (deleted)").containsEntry("PRIVATE_MMAP", "OK");
+    assertThat(audit.clean()).isFalse();
+    assertThat(audit.findings()).filteredOn(AuditFinding::violation).extracting(AuditFinding::kind)
+        .containsExactly(AuditFinding.Kind.PRIVATE_FD_MAPPABLE);
+  }
+
+  /** Runs {@link FdReceiverChild} against a fresh lease; fills {@code facts}, returns the audit of the child. */
+  private AuditReport runVmmChild(String backend, Map<String, String> facts) throws Exception {
+    Path sockPath = dir.resolve(backend + ".sock");
+    AuditReport audit;
+    try (MemoryEngine engine = MemoryEngine.open(EngineConfig.of(dir.resolve(backend), backend))) {
       Lease l = engine.openLease(LeaseRequest.owned(16 * 4096, "tdx"));
       l.convert(List.of(new ByteRange(0, 4096)), PageState.SHARED);
       byte[] written = "guestmem wrote this".getBytes(StandardCharsets.UTF_8);
@@ -106,16 +132,12 @@ class FdPassingTest {
             new int[] {l.privateFd().orElseThrow(), l.sharedFd().orElseThrow()});
         assertThat(new String(UnixSockets.recvFds(conn, 16, 0).payload(), StandardCharsets.UTF_8)).isEqualTo("done");
         // The child now holds both fds and maps the shared memfd: audit it as a VMM.
-        AuditReport audit = engine.audit((int) child.pid());
-        assertThat(audit.clean()).isTrue();
-        assertThat(audit.findings()).extracting(AuditFinding::kind)
-            .containsExactlyInAnyOrder(AuditFinding.Kind.PRIVATE_FD_HELD_UNMAPPABLE, AuditFinding.Kind.SHARED_BACKING_MAPPED);
+        audit = engine.audit((int) child.pid());
         UnixSockets.sendFds(conn, "bye".getBytes(StandardCharsets.UTF_8), new int[0]);
       } finally {
         Syscalls.close(conn);
       }
       assertThat(child.waitFor(60, TimeUnit.SECONDS)).isTrue();
-      Map<String, String> facts = new HashMap<>();
       try (BufferedReader r = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
         String line;
         while ((line = r.readLine()) != null) {
@@ -126,11 +148,10 @@ class FdPassingTest {
       assertThat(child.exitValue()).isZero();
       assertThat(facts).containsEntry("PAYLOAD", l.id())
           .containsEntry("FDS", "2")
-          .containsEntry("PRIVATE_LINK", "anon_inode:[kvm-gmem]")
           .containsEntry("PRIVATE_CLOEXEC", "1")
           .containsEntry("PRIVATE_INO", Long.toString(Syscalls.fstat(l.privateFd().orElseThrow()).ino))
-          .containsEntry("PRIVATE_MMAP", "ENODEV")
           .containsEntry("SHARED", HexFormat.of().formatHex(written));
     }
+    return audit;
   }
 }
