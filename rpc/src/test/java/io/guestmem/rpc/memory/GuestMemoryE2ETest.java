@@ -330,6 +330,63 @@ class GuestMemoryE2ETest {
   }
 
   @Test
+  void theFdChannelRefusesWrongKindsOfFdsAndSurvivesPeersThatVanish() throws Exception {
+    assumeTrue(!backend.equals("emulated"), "the emulated backend has no kernel objects to hand over: skipped");
+    OpenLeaseResponse o = open(4 * MIB, LeaseMode.LEASE_MODE_ATTACHED);
+    String id = o.getLease().getLeaseId();
+    // a plain memfd of the right size is not a guest_memfd: refused, nothing recorded
+    int memfd = Syscalls.memfdCreate("not-gmem", 0);
+    Syscalls.ftruncate(memfd, 4 * MIB);
+    int s = UnixSockets.connectSeqpacket(server.endpoints().fdChannel());
+    try {
+      String attach = "{\"op\":\"attach\",\"lease\":\"" + id + "\",\"token\":\"" + o.getHandoffToken()
+          + "\",\"fds\":[{\"role\":\"private\",\"size\":" + 4 * MIB + "}]}";
+      UnixSockets.sendFds(s, attach.getBytes(StandardCharsets.UTF_8), new int[] {memfd});
+      UnixSockets.Received r = UnixSockets.recvFds(s, 4096, 4);
+      JsonNode reply = new ObjectMapper().readTree(new String(r.payload(), StandardCharsets.UTF_8));
+      assertThat(reply.path("error").path("reason").asText()).isEqualTo("BAD_FD");
+      // fds listed differently from what came: malformed, connection closed
+      UnixSockets.sendFds(s, attach.getBytes(StandardCharsets.UTF_8), new int[0]);
+      UnixSockets.Received r2 = UnixSockets.recvFds(s, 4096, 4);
+      assertThat(new String(r2.payload(), StandardCharsets.UTF_8)).contains("MALFORMED_MESSAGE");
+      assertThat(UnixSockets.recvFds(s, 4096, 4).endOfStream()).isTrue();
+    } finally {
+      UnixSockets.close(s);
+      UnixSockets.close(memfd);
+    }
+    Lease after = stub.getLease(GetLeaseRequest.newBuilder().setLeaseId(id).build());
+    assertThat(after.getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_AWAITING_ATTACH);
+
+    // a peer that connects and vanishes mid-handoff, and one that sends half a message, change nothing
+    UnixSockets.close(UnixSockets.connectSeqpacket(server.endpoints().fdChannel()));
+    int half = UnixSockets.connectSeqpacket(server.endpoints().fdChannel());
+    UnixSockets.sendFds(half, "{\"op\":\"get\"".getBytes(StandardCharsets.UTF_8), new int[0]);
+    UnixSockets.close(half);
+    // the channel still serves everyone else: the token was not consumed by any of that
+    int ok = UnixSockets.connectSeqpacket(server.endpoints().fdChannel());
+    try {
+      JsonNode got = send(ok, "{\"op\":\"get\",\"lease\":\"" + id + "\",\"token\":\"" + o.getHandoffToken() + "\"}");
+      assertThat(got.path("fds").get(0).path("role").asText()).isEqualTo("shared");
+      for (int fd : lastFds) {
+        UnixSockets.close(fd);
+      }
+    } finally {
+      UnixSockets.close(ok);
+    }
+  }
+
+  @Test
+  void oversizeMessagesAreRefusedAndTheServiceKeepsServing() {
+    ConvertRequest.Builder huge = ConvertRequest.newBuilder().setLeaseId("x").setTo(PageState.PAGE_STATE_SHARED);
+    for (int i = 0; i < 2_000_000; i++) { // about 26 MB, over the 16 MiB limit
+      huge.addRanges(r(i * 4096L, 4096));
+    }
+    StatusRuntimeException e = refused(() -> stub.convert(huge.build()));
+    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+    assertThat(open(4096, LeaseMode.LEASE_MODE_OWNED).getLease().getSizeBytes()).isEqualTo(4096);
+  }
+
+  @Test
   void anotherUidIsRefusedOnBothChannels() throws Exception {
     assumeTrue(Files.exists(Path.of("/proc/self/status")) && isRoot(), "needs root to run a client as uid 65534: skipped");
     OpenLeaseResponse o = open(4 * MIB, LeaseMode.LEASE_MODE_OWNED);
