@@ -59,9 +59,16 @@ final class EngineLease implements Lease {
   private volatile long allocatedTotal;
   /** In-flight quota reservations; guarded by the engine's quota lock. */
   long reserved;
+  /** Whether {@link #allocatedTotal} is part of the engine's host counter (not for orphaned leases). Guarded by this. */
+  private boolean counted;
+  /** Identities and boot recorded when the lease was opened or attached: what re-adoption must match. */
+  private FileId recordedPrivate; // guarded by this
+  private final FileId recordedShared;
+  private final String recordedBoot;
 
   EngineLease(MemoryEngine engine, String id, long size, LeaseMode mode, Owner owner, String teeKind,
-              LeaseStatus status, PageStateMap map, PrivateBacking priv, SharedBacking shared) {
+              LeaseStatus status, PageStateMap map, PrivateBacking priv, SharedBacking shared,
+              boolean counted, FileId recordedPrivate, FileId recordedShared, String recordedBoot) {
     this.engine = engine;
     this.id = id;
     this.size = size;
@@ -73,6 +80,10 @@ final class EngineLease implements Lease {
     this.priv = priv;
     this.shared = shared;
     this.allocatedTotal = map.allocatedPrivateBytes() + map.allocatedSharedBytes();
+    this.counted = counted;
+    this.recordedPrivate = recordedPrivate;
+    this.recordedShared = recordedShared;
+    this.recordedBoot = recordedBoot;
   }
 
   // ---- the three page-state transitions, shared by live requests and journal replay ----
@@ -176,7 +187,7 @@ final class EngineLease implements Lease {
     long now = map.allocatedPrivateBytes() + map.allocatedSharedBytes();
     long delta = now - allocatedTotal;
     allocatedTotal = now;
-    if (delta != 0) {
+    if (delta != 0 && counted) {
       engine.adjustHostAllocated(delta);
     }
   }
@@ -352,6 +363,7 @@ final class EngineLease implements Lease {
         long seq = engine.journal().changeStatus(id, LeaseStatus.OPEN, MemoryEvent.Kind.FD_ATTACHED, fid.orElse(null));
         synchronized (this) {
           priv = b;
+          recordedPrivate = fid.orElse(null);
           status = LeaseStatus.OPEN;
         }
         engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.FD_ATTACHED, List.of(), null));
@@ -557,6 +569,54 @@ final class EngineLease implements Lease {
     }
   }
 
+  @Override
+  public void readopt(int privateFd, int sharedFd) throws MemoryException {
+    try (RangeLocks.Ticket t = locks.acquire(List.of(new ByteRange(0, size)))) {
+      FileId expectPrivate;
+      synchronized (this) {
+        if (status == LeaseStatus.CLOSED) {
+          throw new MemoryException(Reason.LEASE_CLOSED, "lease " + id + " is released");
+        }
+        if (status != LeaseStatus.ORPHANED) {
+          throw new MemoryException(Reason.INVALID_ARGUMENT, "lease " + id + " is " + status + ", not orphaned");
+        }
+        expectPrivate = recordedPrivate;
+      }
+      if (recordedBoot != null && recordedBoot.startsWith("other-backend:")) {
+        throw new MemoryException(Reason.UNSUPPORTED, "lease " + id + " was recorded on the "
+            + recordedBoot.substring("other-backend:".length()) + " backend; this engine runs " + engine.backendName());
+      }
+      if (!engine.bootId().equals(recordedBoot)) {
+        throw new MemoryException(Reason.BAD_FD, "lease " + id + " was recorded in boot " + recordedBoot
+            + "; inode identities do not carry across a reboot");
+      }
+      PrivateBacking p = engine.backend().adoptPrivate(privateFd, size, expectPrivate);
+      SharedBacking s;
+      try {
+        s = engine.backend().adoptShared(sharedFd, size, recordedShared);
+      } catch (MemoryException e) {
+        p.close();
+        throw e;
+      }
+      long seq;
+      try {
+        seq = engine.journal().changeStatus(id, LeaseStatus.OPEN, MemoryEvent.Kind.LEASE_READOPTED, null);
+      } catch (MemoryException e) {
+        p.close();
+        s.close();
+        throw e;
+      }
+      synchronized (this) {
+        priv = p;
+        shared = s;
+        status = LeaseStatus.OPEN;
+        counted = true;
+        engine.adjustHostAllocated(allocatedTotal);
+      }
+      engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.LEASE_READOPTED, List.of(), null));
+    }
+  }
+
   /** Closes the fds and stops counting this lease's memory; used by release and engine shutdown. */
   void closeBackings(LeaseStatus newStatus) {
     PrivateBacking p;
@@ -568,8 +628,10 @@ final class EngineLease implements Lease {
       s = shared;
       open = new ArrayList<>(mappings);
       mappings.clear();
-      engine.adjustHostAllocated(-allocatedTotal);
-      allocatedTotal = 0;
+      if (counted) {
+        engine.adjustHostAllocated(-allocatedTotal);
+        counted = false;
+      }
     }
     for (Mapping m : open) {
       m.region.close();

@@ -67,4 +67,15 @@ public interface Lease extends ConvertibleMemory {
 
   /** Releases the lease: backings closed, status CLOSED in the journal. Refused while mapped. */
   void release() throws MemoryException;
+
+  /**
+   * Re-adopts an ORPHANED lease after a restart from fds that survived it (e.g. held by the VMM,
+   * which received them over SCM_RIGHTS, and handed back). Each fd must be the very kernel object
+   * recorded when the lease was opened (same {@code st_dev}/{@code st_ino}, same boot), of the
+   * lease's size, and still pass its backend's proof (kvm: the unmappable-gmem proof; shared:
+   * sealed against resize). Then the lease is OPEN again with its recorded page states, which
+   * still describe that memory. Otherwise {@link MemoryException.Reason#BAD_FD} and nothing changes;
+   * {@link MemoryException.Reason#UNSUPPORTED} on the emulated backend. The caller keeps its fds.
+   */
+  void readopt(int privateFd, int sharedFd) throws MemoryException;
 }

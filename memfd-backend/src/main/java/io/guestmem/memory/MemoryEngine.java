@@ -123,7 +123,12 @@ public final class MemoryEngine implements AutoCloseable {
         st = LeaseStatus.ORPHANED;
         orphaned.add(r.id());
       }
-      leases.put(r.id(), new EngineLease(this, r.id(), r.size(), r.mode(), r.owner(), r.teeKind(), st, map, null, null));
+      if (!r.backend().equals(backend.name())) {
+        LOG.warn("lease {} was recorded on the {} backend; this engine runs {}: it can only be released", r.id(),
+            r.backend(), backend.name());
+      }
+      leases.put(r.id(), new EngineLease(this, r.id(), r.size(), r.mode(), r.owner(), r.teeKind(), st, map, null, null,
+          false, r.privateId(), r.sharedId(), r.backend().equals(backend.name()) ? r.bootId() : "other-backend:" + r.backend()));
       restored++;
     }
     // Orphaned memory is not ours any more: do not count it against the host quota.
@@ -137,6 +142,11 @@ public final class MemoryEngine implements AutoCloseable {
 
   Journal journal() {
     return journal;
+  }
+
+  /** {@code /proc/sys/kernel/random/boot_id} of this boot ("unknown" where there is none). */
+  String bootId() {
+    return bootId;
   }
 
   MemoryBackend backend() {
@@ -276,7 +286,7 @@ public final class MemoryEngine implements AutoCloseable {
             priv == null ? null : priv.fileId().orElse(null), shared.fileId().orElse(null), bootId);
         long seq = journal.insertLease(rec);
         EngineLease lease = new EngineLease(this, id, req.size(), req.mode(), req.owner(), req.teeKind(), st,
-            new PageStateMap(req.size()), priv, shared);
+            new PageStateMap(req.size()), priv, shared, true, rec.privateId(), rec.sharedId(), bootId);
         leases.put(id, lease);
         publish(new MemoryEvent(seq, java.time.Instant.now(), id, MemoryEvent.Kind.LEASE_OPENED,
             List.of(new ByteRange(0, req.size())), null));
@@ -347,6 +357,10 @@ public final class MemoryEngine implements AutoCloseable {
 
   public void closeLease(String id) throws MemoryException {
     lease(id).release();
+  }
+
+  public void readopt(String id, int privateFd, int sharedFd) throws MemoryException {
+    lease(id).readopt(privateFd, sharedFd);
   }
 
   /** Registers a listener for acknowledged events; close the returned handle to unregister. */

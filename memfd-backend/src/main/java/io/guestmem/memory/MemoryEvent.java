@@ -11,7 +11,7 @@ import java.util.List;
  * @param ranges the ranges the request named (for ALLOCATED: the ranges actually allocated)
  */
 public record MemoryEvent(long seq, Instant time, String leaseId, Kind kind, List<ByteRange> ranges, PageState to) {
-  public enum Kind { LEASE_OPENED, FD_ATTACHED, CONVERTED, ALLOCATED, DISCARDED, LEASE_CLOSED, LEASE_ORPHANED }
+  public enum Kind { LEASE_OPENED, FD_ATTACHED, CONVERTED, ALLOCATED, DISCARDED, LEASE_CLOSED, LEASE_ORPHANED, LEASE_READOPTED }
 
   public MemoryEvent {
     ranges = List.copyOf(ranges);

@@ -50,15 +50,69 @@ class RecoveryTest {
       expect(Reason.LEASE_QUARANTINED, () -> l.mapShared(new ByteRange(0, P)));
       assertThat(l.stateAt(0)).isEqualTo(PageState.SHARED);
       assertThat(e.leases()).hasSize(1);
+      expect(Reason.UNSUPPORTED, () -> l.readopt(0, 1)); // emulated memory died with its process
     }
     try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
       assertThat(e.recovery().orphaned()).isEmpty(); // already orphaned: recorded once
       assertThat(e.info(id).ranges()).isEqualTo(acknowledged.ranges());
       e.closeLease(id);
+      assertThat(e.allocatedBytes()).isZero();
     }
     try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
       expect(Reason.LEASE_CLOSED, () -> e.lease(id));
       assertThat(e.leases()).isEmpty();
+    }
+  }
+
+  /**
+   * A VMM that kept the lease's fds (it received them over SCM_RIGHTS) hands them back after
+   * guestmem restarted: the lease is proven to be the same kernel objects and reopens with its
+   * recorded states. Any other fd is refused and the lease stays orphaned.
+   */
+  @Test
+  void anOrphanedKvmLease_isReadoptedFromItsOwnSurvivingFds_only() throws Exception {
+    Backends.assumeKvm();
+    String id;
+    LeaseInfo acknowledged;
+    int keptPrivate;
+    int keptShared;
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.of(dir, "kvm"))) {
+      Lease l = e.openLease(LeaseRequest.owned(64 * P, "snp"));
+      id = l.id();
+      l.convert(List.of(new ByteRange(8 * P, 8 * P)), PageState.SHARED);
+      l.allocate(List.of(new ByteRange(0, 16 * P)));
+      try (HostMapping m = l.mapShared(new ByteRange(8 * P, P))) {
+        m.write(8 * P, new byte[] {1, 2, 3});
+      }
+      acknowledged = l.info();
+      keptPrivate = io.guestmem.memory.sys.Syscalls.dupCloexec(l.privateFd().orElseThrow());
+      keptShared = io.guestmem.memory.sys.Syscalls.dupCloexec(l.sharedFd().orElseThrow());
+    }
+    int otherMemfd = io.guestmem.memory.sys.Syscalls.memfdCreate("impostor", 0);
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.of(dir, "kvm"))) {
+      Lease l = e.lease(id);
+      assertThat(l.info().status()).isEqualTo(LeaseStatus.ORPHANED);
+      expect(Reason.BAD_FD, () -> l.readopt(keptShared, keptPrivate)); // swapped
+      expect(Reason.BAD_FD, () -> l.readopt(keptPrivate, otherMemfd));
+      assertThat(l.info().status()).isEqualTo(LeaseStatus.ORPHANED);
+      assertThat(e.allocatedBytes()).isZero();
+      l.readopt(keptPrivate, keptShared);
+      assertThat(l.info().status()).isEqualTo(LeaseStatus.OPEN);
+      assertThat(l.info().ranges()).isEqualTo(acknowledged.ranges());
+      assertThat(e.allocatedBytes()).isEqualTo(16 * P);
+      try (HostMapping m = l.mapShared(new ByteRange(8 * P, P))) {
+        byte[] got = new byte[3];
+        m.read(8 * P, got);
+        assertThat(got).containsExactly(1, 2, 3); // the same memory
+      }
+      l.convert(List.of(new ByteRange(8 * P, 8 * P)), PageState.PRIVATE);
+      expect(Reason.INVALID_ARGUMENT, () -> l.readopt(keptPrivate, keptShared));
+      l.release();
+      assertThat(e.allocatedBytes()).isZero();
+    } finally {
+      io.guestmem.memory.sys.Syscalls.close(otherMemfd);
+      io.guestmem.memory.sys.Syscalls.close(keptPrivate);
+      io.guestmem.memory.sys.Syscalls.close(keptShared);
     }
   }
 

@@ -46,6 +46,16 @@ public final class EmulatedBackend implements MemoryBackend {
     return new Emulated(create(size, Kvm.GUEST_MEMFD_FLAG_MMAP | Kvm.GUEST_MEMFD_FLAG_INIT_SHARED));
   }
 
+  @Override
+  public PrivateBacking adoptPrivate(int fd, long size, FileId expected) throws MemoryException {
+    throw new MemoryException(Reason.UNSUPPORTED, "emulated memory does not survive its process: nothing to re-adopt");
+  }
+
+  @Override
+  public SharedBacking adoptShared(int fd, long size, FileId expected) throws MemoryException {
+    throw new MemoryException(Reason.UNSUPPORTED, "emulated memory does not survive its process: nothing to re-adopt");
+  }
+
   private static EmulatedGuestMemfd create(long size, long flags) throws MemoryException {
     try {
       return EmulatedGuestMemfd.create(size, flags);

@@ -208,6 +208,30 @@ public final class KvmBackend implements MemoryBackend {
     return MemfdSharedBacking.create(size);
   }
 
+  /**
+   * Re-adoption: the recorded inode, the lease size, and the full attach proof again. The holder
+   * VM (owned mode) died with the old process, so guestmem no longer sets memory attributes for a
+   * re-adopted lease; the gmem keeps its VM alive in the kernel (guest-memfd.md §2.1).
+   */
+  @Override
+  public PrivateBacking adoptPrivate(int fd, long size, FileId expected) throws MemoryException {
+    liveKvm();
+    int dup = NativeFiles.dupIdentical(fd, size, expected, "private backing");
+    try {
+      proveUnmappableGmem(dup, size);
+      return new GuestMemfdBacking(dup, -1, size, false, expected);
+    } catch (MemoryException e) {
+      NativeFiles.closeQuietly(dup);
+      throw e;
+    }
+  }
+
+  @Override
+  public SharedBacking adoptShared(int fd, long size, FileId expected) throws MemoryException {
+    liveKvm();
+    return MemfdSharedBacking.adopt(fd, size, expected);
+  }
+
   @Override
   public synchronized void close() {
     if (!closed) {

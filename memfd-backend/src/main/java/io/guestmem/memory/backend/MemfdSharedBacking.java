@@ -43,6 +43,25 @@ final class MemfdSharedBacking implements SharedBacking {
     }
   }
 
+  /** Re-adopts a shared memfd after a restart: same inode and size, still sealed against resize. */
+  static MemfdSharedBacking adopt(int fd, long size, FileId expected) throws MemoryException {
+    int dup = NativeFiles.dupIdentical(fd, size, expected, "shared backing");
+    try {
+      int seals = Syscalls.fcntl(dup, "F_GET_SEALS", Syscalls.F_GET_SEALS, 0);
+      int need = Syscalls.F_SEAL_SHRINK | Syscalls.F_SEAL_GROW;
+      if ((seals & need) != need) {
+        throw new MemoryException(Reason.BAD_FD, "shared backing: fd " + fd + " is not sealed against grow and shrink");
+      }
+      return new MemfdSharedBacking(dup, size, expected);
+    } catch (ErrnoException e) {
+      NativeFiles.closeQuietly(dup);
+      throw new MemoryException(Reason.BAD_FD, "shared backing: fd " + fd + ": " + e.getMessage(), e);
+    } catch (MemoryException e) {
+      NativeFiles.closeQuietly(dup);
+      throw e;
+    }
+  }
+
   private synchronized int liveFd() throws ErrnoException {
     if (fd < 0) {
       throw new ErrnoException("shared backing (closed)", io.guestmem.memory.sys.Errno.EBADF);

@@ -43,6 +43,17 @@ public interface MemoryBackend extends AutoCloseable {
   /** Creates a shared backing of {@code size} bytes. */
   SharedBacking createShared(long size) throws MemoryException;
 
+  /**
+   * Re-adoption after a restart: takes a duplicate of {@code fd} as the private backing of a
+   * lease, after proving it is the very kernel object recorded ({@code expected}) and still the
+   * right kind (kvm: the unmappable-gmem proof). {@link Reason#BAD_FD} otherwise, nothing kept;
+   * {@link Reason#UNSUPPORTED} on the emulated backend.
+   */
+  PrivateBacking adoptPrivate(int fd, long size, FileId expected) throws MemoryException;
+
+  /** Re-adoption of a shared memfd: same identity, same size, still sealed against resize. */
+  SharedBacking adoptShared(int fd, long size, FileId expected) throws MemoryException;
+
   @Override
   void close();
 

@@ -41,4 +41,37 @@ final class NativeFiles {
     Syscalls.Stat st = Syscalls.fstat(fd);
     return new FileId(st.dev, st.ino);
   }
+
+  /**
+   * Duplicates {@code fd} (CLOEXEC) and checks that it is the recorded object of the recorded
+   * size; the caller owns the duplicate. BAD_FD, with the duplicate closed, otherwise.
+   */
+  static int dupIdentical(int fd, long size, FileId expected, String what) throws io.guestmem.memory.MemoryException {
+    int dup;
+    try {
+      dup = Syscalls.dupCloexec(fd);
+    } catch (ErrnoException e) {
+      throw new io.guestmem.memory.MemoryException(io.guestmem.memory.MemoryException.Reason.BAD_FD,
+          what + ": fd " + fd + " is not an open file descriptor: " + e.errnoName(), e);
+    }
+    try {
+      Syscalls.Stat st = Syscalls.fstat(dup);
+      if (expected == null || st.dev != expected.dev() || st.ino != expected.ino()) {
+        throw new io.guestmem.memory.MemoryException(io.guestmem.memory.MemoryException.Reason.BAD_FD,
+            what + ": fd " + fd + " is inode " + st.ino + ", not the recorded " + (expected == null ? "(none)" : expected.ino()));
+      }
+      if (st.size != size) {
+        throw new io.guestmem.memory.MemoryException(io.guestmem.memory.MemoryException.Reason.BAD_FD,
+            what + ": fd " + fd + " has size " + st.size + ", the lease " + size);
+      }
+      return dup;
+    } catch (ErrnoException e) {
+      closeQuietly(dup);
+      throw new io.guestmem.memory.MemoryException(io.guestmem.memory.MemoryException.Reason.BAD_FD,
+          what + ": fd " + fd + ": " + e.getMessage(), e);
+    } catch (io.guestmem.memory.MemoryException e) {
+      closeQuietly(dup);
+      throw e;
+    }
+  }
 }

@@ -84,6 +84,29 @@ public final class SecretmemBackend implements MemoryBackend {
   }
 
   @Override
+  public PrivateBacking adoptPrivate(int fd, long size, FileId expected) throws MemoryException {
+    int dup = NativeFiles.dupIdentical(fd, size, expected, "private backing");
+    try {
+      String link = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + dup)).toString();
+      if (!link.startsWith("/secretmem")) {
+        throw new MemoryException(Reason.BAD_FD, "private backing: fd " + fd + " is '" + link + "', not a memfd_secret");
+      }
+      return new SecretBacking(dup, size, expected);
+    } catch (java.io.IOException e) {
+      NativeFiles.closeQuietly(dup);
+      throw new MemoryException(Reason.BAD_FD, "private backing: fd " + fd + ": " + e.getMessage(), e);
+    } catch (MemoryException e) {
+      NativeFiles.closeQuietly(dup);
+      throw e;
+    }
+  }
+
+  @Override
+  public SharedBacking adoptShared(int fd, long size, FileId expected) throws MemoryException {
+    return MemfdSharedBacking.adopt(fd, size, expected);
+  }
+
+  @Override
   public void close() {
     // holds no fd of its own
   }
