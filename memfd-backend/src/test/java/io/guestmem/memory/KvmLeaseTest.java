@@ -173,4 +173,42 @@ class KvmLeaseTest {
       assertThat(secret.audit((int) ProcessHandle.current().pid()).clean()).isTrue();
     }
   }
+
+  /**
+   * KVM's binding rules hold for a lease's private memory (guest-memfd.md §2.7 rows 11, 12): it
+   * can be bound only in the VM that created it, so another VM's attempt fails with EINVAL, and a
+   * memfd is never accepted as guest_memfd.
+   */
+  @Test
+  void aLeasesGmem_cannotBeBoundInAnotherVm_norCanAMemfdPassAsGmem() throws Exception {
+    Lease l = engine.openLease(LeaseRequest.owned(SIZE, "tdx"));
+    int priv = l.privateFd().orElseThrow();
+    assertThatThrownBy(() -> KvmIoctls.setUserMemoryRegion2(vm, 1, Kvm.KVM_MEM_GUEST_MEMFD, 1L << 32, SIZE, 0, 0, priv))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    assertThatThrownBy(() -> KvmIoctls.setUserMemoryRegion2(vm, 1, Kvm.KVM_MEM_GUEST_MEMFD, 1L << 32, SIZE, 0, 0,
+        l.sharedFd().orElseThrow()))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.EINVAL));
+    int own = gmem(SIZE, 0);
+    KvmIoctls.setUserMemoryRegion2(vm, 1, Kvm.KVM_MEM_GUEST_MEMFD, 1L << 32, SIZE, 0, 0, own); // its own VM: fine
+  }
+
+  /**
+   * Where the kernel lacks KVM_SET_MEMORY_ATTRIBUTES (these build machines: ENOTTY), the page
+   * state lives only in guestmem's map and conversions still work; where it has them, owned
+   * leases set them (the SW_PROTECTED holder VM path, which this host cannot exercise).
+   */
+  @Test
+  void withoutMemoryAttributes_theMapIsTheOnlyPageState_andConversionsStillWork() throws Exception {
+    HostCapabilities caps = HostProbe.probe();
+    org.junit.jupiter.api.Assumptions.assumeFalse(caps.memoryAttributes(),
+        "this kernel has KVM_SET_MEMORY_ATTRIBUTES: the ENOTTY case does not apply");
+    assertThatThrownBy(() -> KvmIoctls.setMemoryAttributes(vm, 0, 4096, Kvm.KVM_MEMORY_ATTRIBUTE_PRIVATE))
+        .isInstanceOfSatisfying(ErrnoException.class, e -> assertThat(e.errno()).isEqualTo(Errno.ENOTTY));
+    try (KvmBackend b = KvmBackend.open()) {
+      assertThat(b.holderVmType()).isEqualTo(Kvm.KVM_X86_DEFAULT_VM);
+    }
+    Lease l = engine.openLease(LeaseRequest.owned(SIZE, "tdx"));
+    l.convert(List.of(new ByteRange(0, SIZE)), PageState.SHARED);
+    assertThat(l.stateAt(0)).isEqualTo(PageState.SHARED);
+  }
 }
