@@ -211,4 +211,28 @@ class KvmLeaseTest {
     l.convert(List.of(new ByteRange(0, SIZE)), PageState.SHARED);
     assertThat(l.stateAt(0)).isEqualTo(PageState.SHARED);
   }
+
+  private static long openFds() throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      return s.count();
+    }
+  }
+
+  @Test
+  void openingAndReleasingLeases_leavesNoFdBehind() throws Exception {
+    engine.openLease(LeaseRequest.owned(SIZE, "warmup")).release(); // first use loads what it loads
+    long before = openFds();
+    for (int i = 0; i < 20; i++) {
+      Lease l = engine.openLease(LeaseRequest.owned(SIZE, "none"));
+      l.convert(List.of(new ByteRange(0, 4096)), PageState.SHARED);
+      try (HostMapping m = l.mapShared(new ByteRange(0, 4096))) {
+        m.write(0, new byte[] {1});
+      }
+      l.release();
+      Lease a = engine.openLease(new LeaseRequest(SIZE, LeaseMode.ATTACHED, Owner.self(), "none"));
+      a.attachPrivateFd(gmem(SIZE, 0));
+      a.release();
+    }
+    assertThat(openFds()).isEqualTo(before + 20); // only this test's own 20 gmems, closed in @AfterEach
+  }
 }
