@@ -50,11 +50,66 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "JSON config file; its keys are these options' long names without dashes (stateDir, listen, "
+          + "noTcp, tlsCert, tlsKey, backend, trustEmulatedRoots, metrics, executor, drainSeconds). Command-line options win.")
+  Path config;
+
   @Spec CommandSpec spec;
+
+  /** Applies the config file's values to every option not given on the command line; unknown keys are errors. */
+  void applyConfig() throws java.io.IOException {
+    com.fasterxml.jackson.databind.JsonNode root = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());
+    if (root == null || !root.isObject()) {
+      throw new IllegalArgumentException(config + ": a config file is one JSON object");
+    }
+    java.util.Iterator<java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode>> it = root.fields();
+    while (it.hasNext()) {
+      java.util.Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> e = it.next();
+      String option = "--" + e.getKey().replaceAll("([A-Z])", "-$1").toLowerCase(java.util.Locale.ROOT);
+      picocli.CommandLine.Model.OptionSpec spec0 = spec.findOption(option);
+      if (spec0 == null || option.equals("--config") || option.equals("--help") || option.equals("--version")) {
+        throw new IllegalArgumentException(config + ": unknown key \"" + e.getKey() + "\"");
+      }
+      if (spec.commandLine().getParseResult().hasMatchedOption(option)) {
+        continue;
+      }
+      com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+      if (!(v.isTextual() || v.isNumber() || v.isBoolean())) {
+        throw new IllegalArgumentException(config + ": \"" + e.getKey() + "\" must be a string, number or boolean");
+      }
+      Object typed;
+      Class<?> type = spec0.type();
+      if (type == boolean.class || type == Boolean.class) {
+        if (!v.isBoolean()) {
+          throw new IllegalArgumentException(config + ": \"" + e.getKey() + "\" must be true or false");
+        }
+        typed = v.asBoolean();
+      } else if (type == long.class || type == Long.class) {
+        if (!v.canConvertToLong()) {
+          throw new IllegalArgumentException(config + ": \"" + e.getKey() + "\" must be a whole number");
+        }
+        typed = v.asLong();
+      } else if (type == Path.class) {
+        typed = config.toAbsolutePath().getParent().resolve(v.asText());
+      } else {
+        typed = v.asText();
+      }
+      spec0.setValue(typed);
+    }
+  }
 
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
+    if (config != null) {
+      try {
+        applyConfig();
+      } catch (IllegalArgumentException | java.io.IOException e) {
+        err.println("guestmem serve: " + e.getMessage());
+        return Main.EXIT_USAGE;
+      }
+    }
     if ((tlsCert == null) != (tlsKey == null)) {
       err.println("guestmem serve: --tls-cert and --tls-key go together");
       return Main.EXIT_USAGE;
