@@ -1,6 +1,7 @@
 package io.guestmem.cli;
 
 import io.guestmem.rpc.server.GuestmemServer;
+import io.guestmem.rpc.server.ServiceManagerNotifier;
 import io.guestmem.rpc.server.StateDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -160,8 +161,11 @@ final class ServeCommand implements Callable<Integer> {
     }
     out.println("  endpoints   " + dir.toAbsolutePath().resolve("endpoints.json"));
     out.flush();
+    ServiceManagerNotifier manager = ServiceManagerNotifier.fromEnvironment();
+    manager.ready("serving on " + ep.unix() + (ep.tcp() != null ? " and " + ep.tcp() : ""));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      manager.stopping();
       try {
         server.shutdown(drainSeconds);
       } catch (InterruptedException e) {
