@@ -41,6 +41,12 @@ import java.util.function.IntUnaryOperator;
 final class EngineLease implements Lease {
   /** Most ranges one request may carry. */
   static final int MAX_BATCH = 65_536;
+  /**
+   * Page-state records of one lease between two snapshots of its map: bounds what recovery
+   * replays after a crash (a clean close snapshots every lease anyway).
+   */
+  static final int SNAPSHOT_EVERY = 4096;
+  private final java.util.concurrent.atomic.AtomicInteger sinceSnapshot = new java.util.concurrent.atomic.AtomicInteger();
 
   private final MemoryEngine engine;
   private final String id;
@@ -286,6 +292,33 @@ final class EngineLease implements Lease {
         }
       }
       engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.CONVERTED, rs, to));
+      sinceSnapshot.incrementAndGet();
+    }
+    maybeSnapshot();
+  }
+
+  /**
+   * Every {@link #SNAPSHOT_EVERY} records, stores the map with the journal's last seq. Taken under
+   * a range lock on the whole lease, so no request of this lease is between its journal record
+   * and its map update: the copy reflects exactly the records up to that seq.
+   */
+  private void maybeSnapshot() throws MemoryException {
+    if (sinceSnapshot.get() < SNAPSHOT_EVERY) {
+      return;
+    }
+    try (RangeLocks.Ticket t = locks.acquire(List.of(new ByteRange(0, size)))) {
+      if (sinceSnapshot.get() < SNAPSHOT_EVERY) {
+        return; // another thread took it meanwhile
+      }
+      PageStateMap copy;
+      synchronized (this) {
+        if (status != LeaseStatus.OPEN) {
+          return;
+        }
+        copy = map.copy();
+      }
+      engine.journal().writeSnapshot(id, engine.journal().lastSeq(), copy.toSnapshot());
+      sinceSnapshot.set(0);
     }
   }
 
@@ -430,6 +463,7 @@ final class EngineLease implements Lease {
             updateAllocated();
           }
           engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.ALLOCATED, done, null));
+          sinceSnapshot.incrementAndGet();
         }
         if (failure != null) {
           long got = done.stream().mapToLong(ByteRange::length).sum();
@@ -439,6 +473,7 @@ final class EngineLease implements Lease {
         engine.unreserve(this, needed);
       }
     }
+    maybeSnapshot();
   }
 
   private static void addCoalesced(List<ByteRange> done, ByteRange r) {
@@ -501,7 +536,9 @@ final class EngineLease implements Lease {
         }
       }
       engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.DISCARDED, rs, null));
+      sinceSnapshot.incrementAndGet();
     }
+    maybeSnapshot();
   }
 
   @Override
