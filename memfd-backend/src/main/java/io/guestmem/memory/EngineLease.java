@@ -42,10 +42,13 @@ final class EngineLease implements Lease {
   /** Most ranges one request may carry. */
   static final int MAX_BATCH = 65_536;
   /**
-   * Page-state records of one lease between two snapshots of its map: bounds what recovery
-   * replays after a crash (a clean close snapshots every lease anyway).
+   * Page-state records of one lease between two snapshots of its map (at least; see
+   * {@link #maybeSnapshot()}): bounds what recovery replays after a crash (a clean close
+   * snapshots every lease anyway).
    */
   static final int SNAPSHOT_EVERY = 4096;
+  /** Map size (ranges) at the last snapshot, scaling the interval; guarded by the range lock on the whole lease. */
+  private volatile int rangesAtSnapshot;
   private final java.util.concurrent.atomic.AtomicInteger sinceSnapshot = new java.util.concurrent.atomic.AtomicInteger();
 
   private final MemoryEngine engine;
@@ -298,16 +301,19 @@ final class EngineLease implements Lease {
   }
 
   /**
-   * Every {@link #SNAPSHOT_EVERY} records, stores the map with the journal's last seq. Taken under
-   * a range lock on the whole lease, so no request of this lease is between its journal record
-   * and its map update: the copy reflects exactly the records up to that seq.
+   * Every {@code max(SNAPSHOT_EVERY, 2 × ranges)} records, stores the map with the journal's last
+   * seq. Scaling with the map's size keeps the snapshot's amortized cost per request constant
+   * (a snapshot costs O(ranges)) while replay stays bounded by the same number of records. Taken
+   * under a range lock on the whole lease, so no request of this lease is between its journal
+   * record and its map update: the copy reflects exactly the records up to that seq.
    */
   private void maybeSnapshot() throws MemoryException {
-    if (sinceSnapshot.get() < SNAPSHOT_EVERY) {
+    int every = Math.max(SNAPSHOT_EVERY, 2 * rangesAtSnapshot);
+    if (sinceSnapshot.get() < every) {
       return;
     }
     try (RangeLocks.Ticket t = locks.acquire(List.of(new ByteRange(0, size)))) {
-      if (sinceSnapshot.get() < SNAPSHOT_EVERY) {
+      if (sinceSnapshot.get() < every) {
         return; // another thread took it meanwhile
       }
       PageStateMap copy;
@@ -319,6 +325,7 @@ final class EngineLease implements Lease {
       }
       engine.journal().writeSnapshot(id, engine.journal().lastSeq(), copy.toSnapshot());
       sinceSnapshot.set(0);
+      rangesAtSnapshot = copy.rangeCount();
     }
   }
 
