@@ -59,7 +59,7 @@ public final class CertPathValidator {
     Optional<TrustAnchor> anchor = anchors.match(root);
     ok &= out.check(prefix + ".root_pinned", category, anchor.isPresent(), Reason.UNTRUSTED_ROOT,
         anchor.map(a -> (a.emulated() ? "emulated root " : "pinned root ") + a.name())
-            .orElse("root " + root.getSubject() + " sha256 " + Certificates.sha256Hex(root)
+            .orElse("root " + Certificates.name(root.getSubject()) + " sha256 " + Certificates.sha256Hex(root)
                 + " is not a trusted anchor"));
     for (int i = 0; i < n; i++) {
       X509CertificateHolder c = path.get(i);
@@ -68,13 +68,13 @@ public final class CertPathValidator {
       X509CertificateHolder issuer = i + 1 < n ? path.get(i + 1) : c;
       if (i + 1 < n) {
         ok &= out.check(level + ".issuer", category, c.getIssuer().equals(issuer.getSubject()),
-            Reason.ISSUER_MISMATCH, "issuer " + c.getIssuer() + " vs next subject " + issuer.getSubject());
+            Reason.ISSUER_MISMATCH, "issuer " + Certificates.name(c.getIssuer()) + " vs next subject " + Certificates.name(issuer.getSubject()));
       } else {
         ok &= out.check(level + ".issuer", category, c.getIssuer().equals(c.getSubject()),
-            Reason.ISSUER_MISMATCH, "root must be self-issued: " + c.getSubject());
+            Reason.ISSUER_MISMATCH, "root must be self-issued: " + Certificates.name(c.getSubject()));
       }
       ok &= out.check(level + ".signature", category, signedBy(c, issuer, at, cache),
-          Reason.CERT_SIGNATURE_INVALID, "signature of " + c.getSubject() + " by " + issuer.getSubject());
+          Reason.CERT_SIGNATURE_INVALID, "signature of " + Certificates.name(c.getSubject()) + " by " + Certificates.name(issuer.getSubject()));
       if (i > 0) {
         ok &= caCheck(level, c, i - 1, out, category);
       }
@@ -85,8 +85,9 @@ public final class CertPathValidator {
   /** Records {@code <level>.validity}. */
   public static boolean validity(String level, X509CertificateHolder c, Instant at, Appraisal out,
       Ar4siClaim category) {
-    Instant nb = c.getNotBefore().toInstant();
-    Instant na = c.getNotAfter().toInstant();
+    Instant[] window = Certificates.validity(c);
+    Instant nb = window[0];
+    Instant na = window[1];
     String detail = "valid " + nb + " to " + na + ", appraised at " + at;
     if (at.isBefore(nb)) {
       return out.fail(level + ".validity", category, Reason.CERT_NOT_YET_VALID, detail);
@@ -102,7 +103,7 @@ public final class CertPathValidator {
       VerifiedCache cache) {
     String key = "certsig:" + Certificates.sha256Hex(cert) + ":" + Certificates.sha256Hex(issuer);
     return cache.getOrVerify(key, at, () -> Signatures.certificateSignedBy(cert, issuer)
-        ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, cert.getNotAfter().toInstant()))
+        ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, Certificates.validity(cert)[1]))
         : Optional.<VerifiedCache.Verified<Boolean>>empty()).isPresent();
   }
 
@@ -110,7 +111,7 @@ public final class CertPathValidator {
       Ar4siClaim category) {
     BasicConstraints bc = BasicConstraints.fromExtensions(c.getExtensions());
     if (bc == null || !bc.isCA()) {
-      return out.fail(level + ".ca", category, Reason.NOT_A_CA, c.getSubject() + " issues certificates but is not a CA");
+      return out.fail(level + ".ca", category, Reason.NOT_A_CA, Certificates.name(c.getSubject()) + " issues certificates but is not a CA");
     }
     if (bc.getPathLenConstraint() != null && bc.getPathLenConstraint().intValue() < certsBelow) {
       return out.fail(level + ".ca", category, Reason.PATH_LENGTH_EXCEEDED,

@@ -242,9 +242,74 @@ public final class Certificates {
     }
   }
 
-  /** The CN of a name, or "" if it has none. */
+  private static final java.util.Map<Object, java.time.Instant[]> TIMES = new java.util.IdentityHashMap<>();
+
+  /**
+   * notBefore and notAfter of a certificate (memoized per parsed instance: BouncyCastle parses the
+   * ASN.1 time text with a new SimpleDateFormat on every call).
+   */
+  public static java.time.Instant[] validity(X509CertificateHolder cert) {
+    synchronized (TIMES) {
+      java.time.Instant[] t = TIMES.get(cert);
+      if (t != null) {
+        return t.clone();
+      }
+    }
+    java.time.Instant[] t = {cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()};
+    rememberTimes(cert, t);
+    return t.clone();
+  }
+
+  /** thisUpdate and nextUpdate (null when absent) of a CRL, memoized per parsed instance. */
+  public static java.time.Instant[] window(X509CRLHolder crl) {
+    synchronized (TIMES) {
+      java.time.Instant[] t = TIMES.get(crl);
+      if (t != null) {
+        return t.clone();
+      }
+    }
+    java.time.Instant[] t = {crl.getThisUpdate().toInstant(),
+        crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant()};
+    rememberTimes(crl, t);
+    return t.clone();
+  }
+
+  private static void rememberTimes(Object o, java.time.Instant[] t) {
+    synchronized (TIMES) {
+      if (TIMES.size() >= MEMO_LIMIT) {
+        TIMES.clear();
+      }
+      TIMES.put(o, t.clone());
+    }
+  }
+
+  private static final java.util.Map<X500Name, String[]> NAMES = new java.util.IdentityHashMap<>();
+
+  /** The CN of a name, or "" if it has none (memoized per parsed name). */
   public static String commonName(X500Name name) {
+    return names(name)[1];
+  }
+
+  /** The RFC 4514-style string of a name, for messages (memoized per parsed name: rendering is costly). */
+  public static String name(X500Name name) {
+    return names(name)[0];
+  }
+
+  private static String[] names(X500Name name) {
+    synchronized (NAMES) {
+      String[] n = NAMES.get(name);
+      if (n != null) {
+        return n;
+      }
+    }
     RDN[] cns = name.getRDNs(BCStyle.CN);
-    return cns.length == 0 ? "" : IETFUtils.valueToString(cns[0].getFirst().getValue());
+    String[] n = {name.toString(), cns.length == 0 ? "" : IETFUtils.valueToString(cns[0].getFirst().getValue())};
+    synchronized (NAMES) {
+      if (NAMES.size() >= MEMO_LIMIT) {
+        NAMES.clear();
+      }
+      NAMES.put(name, n);
+    }
+    return n;
   }
 }

@@ -34,11 +34,12 @@ public final class CrlValidator {
       Map<String, X509CertificateHolder> subjects, Instant at, VerifiedCache cache, Appraisal out,
       Ar4siClaim category) {
     boolean ok = out.check(prefix + ".issuer", category, crl.getIssuer().equals(issuer.getSubject()),
-        Reason.CRL_ISSUER_MISMATCH, "CRL issuer " + crl.getIssuer() + ", expected " + issuer.getSubject());
+        Reason.CRL_ISSUER_MISMATCH, "CRL issuer " + Certificates.name(crl.getIssuer()) + ", expected " + Certificates.name(issuer.getSubject()));
     ok &= out.check(prefix + ".signature", category, signedBy(crl, issuer, at, cache),
-        Reason.CRL_SIGNATURE_INVALID, "CRL signature by " + issuer.getSubject());
-    Instant thisUpdate = crl.getThisUpdate().toInstant();
-    Instant nextUpdate = crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant();
+        Reason.CRL_SIGNATURE_INVALID, "CRL signature by " + Certificates.name(issuer.getSubject()));
+    Instant[] w = Certificates.window(crl);
+    Instant thisUpdate = w[0];
+    Instant nextUpdate = w[1];
     String window = "thisUpdate " + thisUpdate + ", nextUpdate " + nextUpdate + ", appraised at " + at;
     if (at.isBefore(thisUpdate)) {
       ok &= out.fail(prefix + ".validity", category, Reason.CRL_NOT_YET_VALID, window);
@@ -48,7 +49,7 @@ public final class CrlValidator {
       out.pass(prefix + ".validity", category, window);
     }
     if (nextUpdate != null) {
-      out.collateral(new CollateralItem(prefix, thisUpdate, nextUpdate, crl.getIssuer().toString()));
+      out.collateral(new CollateralItem(prefix, thisUpdate, nextUpdate, Certificates.name(crl.getIssuer())));
     }
     for (Map.Entry<String, X509CertificateHolder> s : subjects.entrySet()) {
       X509CRLEntryHolder entry = crl.getRevokedCertificate(s.getValue().getSerialNumber());
@@ -67,7 +68,7 @@ public final class CrlValidator {
     } catch (java.io.IOException e) {
       return false;
     }
-    Instant until = crl.getNextUpdate() == null ? at : crl.getNextUpdate().toInstant();
+    Instant until = Certificates.window(crl)[1] == null ? at : Certificates.window(crl)[1];
     return cache.getOrVerify(key, at, () -> Signatures.crlSignedBy(crl, issuer)
         ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, until.plusSeconds(1)))
         : Optional.<VerifiedCache.Verified<Boolean>>empty()).isPresent();

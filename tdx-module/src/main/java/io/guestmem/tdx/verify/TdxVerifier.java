@@ -161,7 +161,7 @@ public final class TdxVerifier implements TeeVerifier {
     X509CertificateHolder leaf = chain.get(0);
     PckExtensions ext = null;
     try {
-      ext = PckExtensions.fromCertificate(pck.get().leaf());
+      ext = pckExtensions(pck.get().leaf(), leaf);
       out.pass("tdx.pck.extensions", HW, "FMSPC " + ext.fmspc().hex() + ", PCE-ID " + ext.pceId().hex());
       out.claim("fmspc", ext.fmspc().hex());
       out.claim("pceId", ext.pceId().hex());
@@ -175,16 +175,25 @@ public final class TdxVerifier implements TeeVerifier {
     out.signatureValid(quoteSig && qeOk && chainOk);
 
     collateral(quote, chain, ext, qeData.get().qeReport(), ctx, out);
+    PckExtensions pckExt = ext;
     ctx.teePolicy(tee(), TdxPolicy.class).ifPresent(p -> TdxPolicyChecks.apply(p, quote, qeData.get().qeReport(),
-        pckSvn(pck.get()), out));
+        Optional.ofNullable(pckExt).map(x -> x.tcb().pceSvn()), out));
   }
 
-  private static Optional<Integer> pckSvn(PckCertChain chain) {
-    try {
-      return Optional.of(PckExtensions.fromCertificate(chain.leaf()).tcb().pceSvn());
-    } catch (MalformedLayoutException e) {
-      return Optional.empty();
+  private static final Map<String, PckExtensions> PCK_EXTENSIONS = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /** The PCK SGX extensions, memoized by the certificate's hash (the same leaf signs every quote of a platform). */
+  private static PckExtensions pckExtensions(X509Certificate cert, X509CertificateHolder holder) throws MalformedLayoutException {
+    String key = Certificates.sha256Hex(holder);
+    PckExtensions e = PCK_EXTENSIONS.get(key);
+    if (e == null) {
+      e = PckExtensions.fromCertificate(cert);
+      if (PCK_EXTENSIONS.size() >= 1024) {
+        PCK_EXTENSIONS.clear();
+      }
+      PCK_EXTENSIONS.put(key, e);
     }
+    return e;
   }
 
   private static String structureReason(MalformedLayoutException e) {
@@ -234,7 +243,7 @@ public final class TdxVerifier implements TeeVerifier {
     boolean sigOk = ctx.cache().getOrVerify(key, ctx.at(), () -> {
       try {
         return Ecdsa.verifySha256(Ecdsa.publicKey(leaf), report, 0, report.length, sig)
-            ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, leaf.getNotAfter().toInstant()))
+            ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, Certificates.validity(leaf)[1]))
             : Optional.<VerifiedCache.Verified<Boolean>>empty();
       } catch (CertificateParseException e) {
         return Optional.<VerifiedCache.Verified<Boolean>>empty();
@@ -447,11 +456,10 @@ public final class TdxVerifier implements TeeVerifier {
     }
     X509CertificateHolder signer = chain.get(0);
     signers.put(prefix.substring(prefix.indexOf('.') + 1) + "_signer", signer);
-    boolean signerAtIssue = !issueDate.isBefore(signer.getNotBefore().toInstant())
-        && !issueDate.isAfter(signer.getNotAfter().toInstant());
+    Instant[] signerValidity = Certificates.validity(signer);
+    boolean signerAtIssue = !issueDate.isBefore(signerValidity[0]) && !issueDate.isAfter(signerValidity[1]);
     ok &= out.check(prefix + ".signer_at_issue", HW, signerAtIssue, Reason.COLLATERAL_SIGNER_EXPIRED,
-        "issued " + issueDate + " by a certificate valid " + signer.getNotBefore().toInstant() + " to "
-            + signer.getNotAfter().toInstant());
+        "issued " + issueDate + " by a certificate valid " + signerValidity[0] + " to " + signerValidity[1]);
     byte[] body = signedBody.toByteArray();
     byte[] sig = signature.toByteArray();
     String key = "docsig:" + Certificates.sha256Hex(body) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(signer);
