@@ -44,7 +44,8 @@ import java.util.Set;
  * }
  * </pre>
  *
- * A status of {@code Revoked} is never accepted, whatever the file says.
+ * A status of {@code Revoked} is never accepted, whatever the file says. The TCB rules apply to
+ * verdicts that carry a TCB status (TDX with collateral); SNP is bounded by its own minimum-TCB rules.
  */
 public final class AppraisalPolicy {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -240,9 +241,9 @@ public final class AppraisalPolicy {
         a.check("policy.tcb_evaluation_data_number", Ar4siClaim.HARDWARE, ok, Reason.TCB_EVALUATION_NUMBER_TOO_LOW,
             "tcbEvaluationDataNumber " + n + ", minimum " + minTcbEvaluationDataNumber);
       }
-    } else if (minTcbDate != null || minTcbEvaluationDataNumber != null || acceptedTcbStatuses != null) {
-      a.notRun("policy.tcb_status", Reason.COLLATERAL_MISSING, "no TCB status was evaluated");
     }
+    // Without a TCB status the TCB rules do not apply: a TEE whose plug-in grades the TCB (TDX) has
+    // already listed the collateral checks it could not run, and SNP reports carry no graded status.
     if (maxCollateralAge != null) {
       for (CollateralItem c : a.collateralItems()) {
         Duration age = Duration.between(c.issued(), a.at());
