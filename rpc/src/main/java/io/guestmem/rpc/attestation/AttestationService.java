@@ -3,7 +3,6 @@ package io.guestmem.rpc.attestation;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Timestamp;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import io.guestmem.attestation.Check;
 import io.guestmem.attestation.Evidence;
@@ -26,6 +25,7 @@ import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.rpc.auth.Caller;
 import io.guestmem.rpc.auth.UnixPeer;
+import io.guestmem.rpc.errors.BlockingCalls;
 import io.guestmem.rpc.errors.ErrorMapper;
 import io.guestmem.rpc.v1.AttestationGrpc;
 import io.guestmem.rpc.v1.EmulateResponse;
@@ -53,7 +53,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.bouncycastle.cert.X509CRLHolder;
@@ -92,37 +91,8 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
     this.outcomes = outcomes;
   }
 
-  @FunctionalInterface
-  private interface Body<R> {
-    R run() throws Exception;
-  }
-
-  private <R> void offload(StreamObserver<R> out, Body<R> body) {
-    io.grpc.Context ctx = io.grpc.Context.current();
-    try {
-      blocking.execute(ctx.wrap(() -> {
-        R reply;
-        try {
-          reply = body.run();
-        } catch (StatusRuntimeException e) {
-          out.onError(e);
-          return;
-        } catch (InvalidRequestException e) {
-          out.onError(ErrorMapper.status(Status.Code.INVALID_ARGUMENT, e.reason().toUpperCase(Locale.ROOT), e.getMessage()));
-          return;
-        } catch (MemoryException e) {
-          out.onError(ErrorMapper.fromMemory(e));
-          return;
-        } catch (Exception e) {
-          out.onError(ErrorMapper.internal(e));
-          return;
-        }
-        out.onNext(reply);
-        out.onCompleted();
-      }));
-    } catch (RejectedExecutionException e) {
-      out.onError(ErrorMapper.status(Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED", "too many requests in flight"));
-    }
+  private <R> void offload(StreamObserver<R> out, BlockingCalls.Body<R> body) {
+    BlockingCalls.unary(blocking, out, body);
   }
 
   @Override
@@ -257,19 +227,26 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
     return java.util.Arrays.copyOf(b.toByteArray(), 64);
   }
 
-  @Override
-  public void emulateTdx(EmulateTdxRequest req, StreamObserver<EmulateResponse> out) {
+  /** Emulation on one of the caller's leases: the lease is resolved on the caller's thread, the run offloaded. */
+  private void emulate(String leaseId, StreamObserver<EmulateResponse> out, EmulationBody body) {
     Lease lease;
     try {
-      lease = localLease(req.getLeaseId());
-    } catch (MemoryException e) {
-      out.onError(ErrorMapper.fromMemory(e));
-      return;
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
+      lease = localLease(leaseId);
+    } catch (Exception e) {
+      out.onError(BlockingCalls.toStatus(e));
       return;
     }
-    offload(out, () -> {
+    offload(out, () -> body.run(lease));
+  }
+
+  @FunctionalInterface
+  private interface EmulationBody {
+    EmulateResponse run(Lease lease) throws Exception;
+  }
+
+  @Override
+  public void emulateTdx(EmulateTdxRequest req, StreamObserver<EmulateResponse> out) {
+    emulate(req.getLeaseId(), out, lease -> {
       int version = req.getQuoteVersion() == 0 ? 4 : req.getQuoteVersion();
       if (version != 4 && version != 5) {
         throw ErrorMapper.invalid("quote_version must be 4 or 5");
@@ -294,17 +271,7 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
 
   @Override
   public void emulateSnp(EmulateSnpRequest req, StreamObserver<EmulateResponse> out) {
-    Lease lease;
-    try {
-      lease = localLease(req.getLeaseId());
-    } catch (MemoryException e) {
-      out.onError(ErrorMapper.fromMemory(e));
-      return;
-    } catch (StatusRuntimeException e) {
-      out.onError(e);
-      return;
-    }
-    offload(out, () -> {
+    emulate(req.getLeaseId(), out, lease -> {
       SnpProduct product = req.getProduct().isEmpty() ? SnpProduct.MILAN : SnpProduct.fromName(req.getProduct())
           .orElseThrow(() -> ErrorMapper.invalid("product must be Milan, Genoa or Turin"));
       int version = req.getReportVersion() == 0 ? 5 : req.getReportVersion();

@@ -22,6 +22,7 @@ import io.guestmem.memory.PageState;
 import io.guestmem.memory.StateRange;
 import io.guestmem.rpc.auth.Caller;
 import io.guestmem.rpc.auth.UnixPeer;
+import io.guestmem.rpc.errors.BlockingCalls;
 import io.guestmem.rpc.errors.ErrorMapper;
 import io.guestmem.rpc.fdchannel.AttachWaiters;
 import io.guestmem.rpc.fdchannel.HandoffTokens;
@@ -94,32 +95,15 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   private <R> void unary(StreamObserver<R> out, Body<R> body) {
     UnixPeer peer = Caller.current().unix().orElse(null);
     if (peer == null) {
-      out.onError(ErrorMapper.status(Status.Code.PERMISSION_DENIED, ErrorMapper.LOCAL_CALLERS_ONLY,
-          "GuestMemory is served to local callers on the unix socket only"));
+      out.onError(localOnly());
       return;
     }
-    Context ctx = Context.current();
-    try {
-      blocking.execute(ctx.wrap(() -> {
-        R reply;
-        try {
-          reply = body.run(peer);
-        } catch (MemoryException e) {
-          out.onError(ErrorMapper.fromMemory(e));
-          return;
-        } catch (StatusRuntimeException e) {
-          out.onError(e);
-          return;
-        } catch (RuntimeException e) {
-          out.onError(ErrorMapper.internal(e));
-          return;
-        }
-        out.onNext(reply);
-        out.onCompleted();
-      }));
-    } catch (java.util.concurrent.RejectedExecutionException e) {
-      out.onError(ErrorMapper.status(Status.Code.RESOURCE_EXHAUSTED, "OVERLOADED", "too many requests in flight"));
-    }
+    BlockingCalls.unary(blocking, out, () -> body.run(peer));
+  }
+
+  private static StatusRuntimeException localOnly() {
+    return ErrorMapper.status(Status.Code.PERMISSION_DENIED, ErrorMapper.LOCAL_CALLERS_ONLY,
+        "GuestMemory is served to local callers on the unix socket only");
   }
 
   /** The lease, if {@code peer} may act on it (its owner's uid, or root as operator). */
@@ -254,7 +238,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   public void attachPrivateMemory(AttachPrivateMemoryRequest req, StreamObserver<io.guestmem.rpc.v1.Lease> out) {
     UnixPeer peer = Caller.current().unix().orElse(null);
     if (peer == null) {
-      out.onError(ErrorMapper.status(Status.Code.PERMISSION_DENIED, ErrorMapper.LOCAL_CALLERS_ONLY, "local callers only"));
+      out.onError(localOnly());
       return;
     }
     Lease lease;
@@ -304,10 +288,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   @Override
   public void allocate(AllocateRequest req, StreamObserver<AllocateResponse> out) {
     unary(out, peer -> {
-      List<ByteRange> ranges = ranges(req.getRangesList());
-      Lease lease = owned(req.getLeaseId(), peer);
-      lease.allocate(ranges);
-      LeaseInfo info = lease.info();
+      LeaseInfo info = onRanges(req.getLeaseId(), req.getRangesList(), peer, Lease::allocate);
       return AllocateResponse.newBuilder().setAllocatedPrivateBytes(info.allocatedPrivateBytes()).setAllocatedSharedBytes(info.allocatedSharedBytes()).build();
     });
   }
@@ -315,12 +296,22 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   @Override
   public void discard(DiscardRequest req, StreamObserver<DiscardResponse> out) {
     unary(out, peer -> {
-      List<ByteRange> ranges = ranges(req.getRangesList());
-      Lease lease = owned(req.getLeaseId(), peer);
-      lease.discard(ranges);
-      LeaseInfo info = lease.info();
+      LeaseInfo info = onRanges(req.getLeaseId(), req.getRangesList(), peer, Lease::discard);
       return DiscardResponse.newBuilder().setAllocatedPrivateBytes(info.allocatedPrivateBytes()).setAllocatedSharedBytes(info.allocatedSharedBytes()).build();
     });
+  }
+
+  @FunctionalInterface
+  private interface RangeOp {
+    void apply(Lease lease, List<ByteRange> ranges) throws MemoryException;
+  }
+
+  /** Validates the ranges, checks ownership, applies {@code op} and returns the lease afterwards. */
+  private LeaseInfo onRanges(String leaseId, List<io.guestmem.rpc.v1.ByteRange> wire, UnixPeer peer, RangeOp op) throws MemoryException {
+    List<ByteRange> ranges = ranges(wire);
+    Lease lease = owned(leaseId, peer);
+    op.apply(lease, ranges);
+    return lease.info();
   }
 
   @Override
@@ -381,7 +372,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
     ServerCallStreamObserver<LeaseEvent> out = (ServerCallStreamObserver<LeaseEvent>) rawOut;
     UnixPeer peer = Caller.current().unix().orElse(null);
     if (peer == null) {
-      out.onError(ErrorMapper.status(Status.Code.PERMISSION_DENIED, ErrorMapper.LOCAL_CALLERS_ONLY, "local callers only"));
+      out.onError(localOnly());
       return;
     }
     String leaseId;
