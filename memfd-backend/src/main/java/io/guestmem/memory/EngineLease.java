@@ -29,7 +29,9 @@ import java.util.function.IntUnaryOperator;
  *   <li>memory attributes, where guestmem owns a VM that has them (failure: attributes reverted,
  *       record retracted);
  *   <li>page-state map updated under the monitor;
- *   <li>the side that is no longer valid is punched (failure: map reverted, record retracted);
+ *   <li>the side that is no longer valid is punched (failure: map reverted, record retracted;
+ *       a punch of a validated range does not fail in practice, but if the kernel refused one
+ *       midway, the pages already punched would read as zeros under their restored state);
  *   <li>event published, range locks released, call returns = acknowledged.
  * </ol>
  *
