@@ -38,7 +38,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code guestmem lease …}: client commands for the running service's GuestMemory API. */
 @Command(name = "lease", mixinStandardHelpOptions = true, description = "Open, convert, show and close leases on the running service.",
-    subcommands = {LeaseCommand.Open.class, LeaseCommand.Convert.class, LeaseCommand.Show.class, LeaseCommand.Close.class})
+    subcommands = {LeaseCommand.Open.class, LeaseCommand.Convert.class, LeaseCommand.Show.class, LeaseCommand.Audit.class,
+        LeaseCommand.Close.class})
 final class LeaseCommand {
   static final int EXIT_REFUSED = 1;
 
@@ -223,6 +224,33 @@ final class LeaseCommand {
         }
         out.flush();
         return 0;
+      });
+    }
+  }
+
+  @Command(name = "audit", mixinStandardHelpOptions = true,
+      description = "Audit the lease's VMM process (/proc maps and fds) for anything exposing private memory; exit 1 on a violation.")
+  static final class Audit implements Callable<Integer> {
+    @ParentCommand LeaseCommand parent;
+    @Spec CommandSpec spec;
+
+    @Parameters(index = "0", paramLabel = "LEASE")
+    String lease;
+
+    @Override
+    public Integer call() {
+      return LeaseCommand.call(parent, spec, (stub, out) -> {
+        io.guestmem.rpc.v1.AuditResponse r = stub.audit(io.guestmem.rpc.v1.AuditRequest.newBuilder().setLeaseId(lease).build());
+        out.printf("pid %d: %s (backend %s; %d mappings, %d fds scanned)%n", r.getPid(), r.getClean() ? "clean" : "VIOLATION",
+            r.getBackend(), r.getMappingsScanned(), r.getFdsScanned());
+        for (io.guestmem.rpc.v1.AuditFinding f : r.getFindingsList()) {
+          out.printf("  %s %s %s: %s%n", f.getViolation() ? "VIOLATION" : "info", f.getKind(), f.getWhere(), f.getDetail());
+        }
+        for (String n : r.getNotesList()) {
+          out.println("  note: " + n);
+        }
+        out.flush();
+        return r.getClean() ? 0 : EXIT_REFUSED;
       });
     }
   }
