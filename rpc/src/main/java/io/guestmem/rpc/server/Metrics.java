@@ -31,6 +31,8 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  /** Registered timers by "method code": a registry lookup per call costs more than the call's bookkeeping. */
+  private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
   private HttpServer http;
   private AutoCloseable engineSubscription;
 
@@ -48,12 +50,12 @@ public final class Metrics implements AutoCloseable {
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
-            Timer.builder("guestmem.rpc.server")
-                .description("gRPC server call latency")
-                .tag("method", method)
-                .tag("code", status.getCode().name())
-                .publishPercentileHistogram()
-                .register(registry)
+            timers.computeIfAbsent(method + " " + status.getCode().name(), k -> Timer.builder("guestmem.rpc.server")
+                    .description("gRPC server call latency")
+                    .tag("method", method)
+                    .tag("code", status.getCode().name())
+                    .publishPercentileHistogram()
+                    .register(registry))
                 .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             super.close(status, trailers);
           }
