@@ -38,4 +38,18 @@ class EngineConfigTest {
       assertThat(a.notes()).anyMatch(n -> n.contains("emulated backend"));
     }
   }
+
+  @Test
+  void powerLossDurability_recordsTheSameStates() throws Exception {
+    String id;
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir).withDurability(Durability.POWER_LOSS))) {
+      Lease l = e.openLease(LeaseRequest.owned(8 * 4096, "none"));
+      id = l.id();
+      l.convert(java.util.List.of(new ByteRange(4096, 4096)), PageState.SHARED);
+    }
+    try (MemoryEngine e = MemoryEngine.open(EngineConfig.emulated(dir))) {
+      assertThat(e.info(id).ranges()).extracting(StateRange::state)
+          .containsExactly(PageState.PRIVATE, PageState.SHARED, PageState.PRIVATE);
+    }
+  }
 }
