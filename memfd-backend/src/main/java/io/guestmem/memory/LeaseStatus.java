@@ -9,7 +9,8 @@ public enum LeaseStatus {
   /**
    * Found in the journal at restart without its fds: the recorded page states are kept exactly
    * as acknowledged (never reset), but nothing proves the memory is intact, so conversions are
-   * refused with {@link MemoryException.Reason#LEASE_QUARANTINED}. Only closing is allowed.
+   * refused with {@link MemoryException.Reason#LEASE_QUARANTINED}. Only release, or re-adoption
+   * from the very fds it had ({@link Lease#readopt(int, int)}), is allowed.
    */
   ORPHANED,
   /** Released; every request but info fails with {@link MemoryException.Reason#LEASE_CLOSED}. */

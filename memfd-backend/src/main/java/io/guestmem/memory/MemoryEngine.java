@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * released comes back with exactly the page states and allocations that were acknowledged. Its
  * fds did not survive (guestmem's fds are close-on-exec and process-local; the emulated backend's
  * memory was on the old heap), so it is marked {@link LeaseStatus#ORPHANED}: its states are kept,
- * never reset, and conversions are refused until it is released. Orphaned memory is not counted
- * against the host quota: guestmem no longer holds it.
+ * never reset, and conversions are refused until it is released, or re-adopted with
+ * {@link Lease#readopt(int, int)} from fds that survived (held by the VMM) and are proven to be the
+ * same kernel objects. Orphaned memory is not counted against the host quota: guestmem no longer
+ * holds it.
  *
  * <p>Thread-safe. One engine per state directory (SQLite would serialize a second one, but two
  * engines would each believe they own the leases).
