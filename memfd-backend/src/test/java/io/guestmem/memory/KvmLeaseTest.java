@@ -235,4 +235,38 @@ class KvmLeaseTest {
     }
     assertThat(openFds()).isEqualTo(before + 20); // only this test's own 20 gmems, closed in @AfterEach
   }
+
+  /** Every fd the engine holds (kvm device, holder VM, gmem, memfd, journal files) is close-on-exec. */
+  @Test
+  void everyFdTheEngineHolds_isCloseOnExec() throws Exception {
+    Lease l = engine.openLease(LeaseRequest.owned(SIZE, "none"));
+    l.convert(List.of(new ByteRange(0, 4096)), PageState.SHARED);
+    List<String> engineFiles = new ArrayList<>();
+    try (java.util.stream.Stream<Path> s = Files.list(Path.of("/proc/self/fd"))) {
+      for (Path p : s.toList()) {
+        String target;
+        List<String> info;
+        try {
+          target = Files.readSymbolicLink(p).toString();
+          info = Files.readAllLines(Path.of("/proc/self/fdinfo/" + p.getFileName()));
+        } catch (java.io.IOException gone) {
+          continue;
+        }
+        boolean ours = target.equals("/dev/kvm") || target.startsWith("anon_inode:kvm-vm")
+            || target.equals(KvmBackend.GMEM_LINK) || target.startsWith("/memfd:guestmem-shared")
+            || target.startsWith(dir.toString());
+        if (!ours || fds.contains(Integer.parseInt(p.getFileName().toString())) || Integer.parseInt(p.getFileName().toString()) == kvm
+            || Integer.parseInt(p.getFileName().toString()) == vm) {
+          continue; // not the engine's, or this test's own VMM fds
+        }
+        long flags = Long.parseLong(info.stream().filter(x -> x.startsWith("flags:")).findFirst().orElseThrow().split("\\s+")[1], 8);
+        assertThat(flags & 02000000).as("%s (%s) has O_CLOEXEC", p, target).isNotZero();
+        engineFiles.add(target);
+      }
+    }
+    assertThat(engineFiles).contains("/dev/kvm", KvmBackend.GMEM_LINK)
+        .anyMatch(t -> t.startsWith("anon_inode:kvm-vm"))
+        .anyMatch(t -> t.startsWith("/memfd:guestmem-shared"))
+        .anyMatch(t -> t.endsWith("guestmem.db"));
+  }
 }
