@@ -706,7 +706,7 @@ final class EngineLease implements Lease {
     }
 
     private long rel(long offset, int len) {
-      if (offset < range.offset() || offset + len > range.end() || len < 0) {
+      if (len < 0 || offset < range.offset() || offset > range.end() - len) { // no overflow: end - len >= 0
         throw new IndexOutOfBoundsException("[0x" + Long.toHexString(offset) + ", +" + len + ") outside mapped " + range);
       }
       return offset - range.offset();

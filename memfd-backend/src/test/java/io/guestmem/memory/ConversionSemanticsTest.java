@@ -136,6 +136,9 @@ class ConversionSemanticsTest {
           .isInstanceOfSatisfying(MemoryException.class, x -> assertThat(x.reason()).isEqualTo(Reason.RANGE_BUSY));
       assertThatThrownBy(l::release)
           .isInstanceOfSatisfying(MemoryException.class, x -> assertThat(x.reason()).isEqualTo(Reason.RANGE_BUSY));
+      assertThatThrownBy(() -> m.read(Long.MAX_VALUE - 1, new byte[8])).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> m.write(2 * P - 1, new byte[2])).isInstanceOf(IndexOutOfBoundsException.class);
+      assertThatThrownBy(() -> m.read(-1, new byte[1])).isInstanceOf(IndexOutOfBoundsException.class);
       m.close();
       assertThatThrownBy(() -> m.read(0, new byte[1])).isInstanceOf(IllegalStateException.class);
       l.discard(r(P, P));

@@ -229,7 +229,7 @@ public final class EmulatedGuestMemfd {
       if (closed) {
         throw new IllegalStateException("mapping closed");
       }
-      if (offset < 0 || len < 0 || offset + len > length) {
+      if (offset < 0 || len < 0 || offset > length - len) {
         throw new IndexOutOfBoundsException("[" + offset + ", +" + len + ") outside mapping of " + length);
       }
     }

@@ -23,7 +23,7 @@ final class NativeMappedRegion implements MappedRegion {
     if (base == null) {
       throw new IllegalStateException("mapping closed");
     }
-    if (offset < 0 || len < 0 || offset + len > length) {
+    if (offset < 0 || len < 0 || offset > length - len) {
       throw new IndexOutOfBoundsException("[" + offset + ", +" + len + ") outside mapping of " + length);
     }
     return base;
