@@ -354,6 +354,19 @@ final class EngineLease implements Lease {
         map.allocatedPrivateBytes(), map.allocatedSharedBytes(), map.ranges());
   }
 
+  @Override
+  public synchronized List<StateRange> rangePage(long fromOffset, int maxRanges) throws MemoryException {
+    if (fromOffset < 0 || maxRanges <= 0) {
+      throw new MemoryException(Reason.INVALID_ARGUMENT, "page from " + fromOffset + " of " + maxRanges + " ranges");
+    }
+    return map.ranges(fromOffset, size, maxRanges);
+  }
+
+  @Override
+  public synchronized int rangeCount() {
+    return map.rangeCount();
+  }
+
   synchronized LeaseStatus status() {
     return status;
   }

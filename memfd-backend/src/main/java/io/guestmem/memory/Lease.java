@@ -27,6 +27,17 @@ public interface Lease extends ConvertibleMemory {
   LeaseInfo info();
 
   /**
+   * One page of the page-state map for paging through a large map without copying all of it:
+   * at most {@code maxRanges} ranges, starting with the one containing {@code fromOffset}
+   * (clipped to start there). The next page starts at the end of the last range returned; an
+   * empty list means {@code fromOffset} is at or past the end.
+   */
+  List<StateRange> rangePage(long fromOffset, int maxRanges) throws MemoryException;
+
+  /** Number of coalesced ranges in the page-state map. */
+  int rangeCount();
+
+  /**
    * ATTACHED mode: hands over the VMM's private {@code guest_memfd}. guestmem duplicates the fd
    * (the caller keeps and closes its own), then proves it: {@code /proc/self/fd} link is
    * {@code anon_inode:[kvm-gmem]}, {@code fstat} gives a regular file of exactly the lease size,

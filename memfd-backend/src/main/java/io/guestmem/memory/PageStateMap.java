@@ -298,11 +298,16 @@ public final class PageStateMap {
 
   /** The ranges overlapping {@code [from, to)}, clipped to it, in order. */
   public List<StateRange> ranges(long from, long to) {
+    return ranges(from, to, Integer.MAX_VALUE);
+  }
+
+  /** At most {@code max} of the ranges overlapping {@code [from, to)}, clipped to it, in order. */
+  public List<StateRange> ranges(long from, long to, int max) {
     List<StateRange> out = new ArrayList<>();
-    if (from >= to) {
+    if (from >= to || max <= 0 || from >= size) {
       return out;
     }
-    for (int i = indexOf(Math.max(0, from)); i < count && startOf(i) < to; i++) {
+    for (int i = indexOf(Math.max(0, from)); i < count && startOf(i) < to && out.size() < max; i++) {
       long s = Math.max(startOf(i), from);
       long e = Math.min(end(i), to);
       if (s < e) {

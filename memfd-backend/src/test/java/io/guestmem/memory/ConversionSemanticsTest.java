@@ -233,6 +233,32 @@ class ConversionSemanticsTest {
     }
   }
 
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void pagingThroughTheMap_visitsEveryRangeOnce(String backend) throws Exception {
+    try (MemoryEngine e = Backends.open(dir, backend)) {
+      Lease l = e.openLease(LeaseRequest.owned(SIZE, "none"));
+      List<ByteRange> odd = new ArrayList<>();
+      for (long page = 1; page < 64; page += 2) {
+        odd.add(new ByteRange(page * P, P));
+      }
+      l.convert(odd, PageState.SHARED);
+      assertThat(l.rangeCount()).isEqualTo(64);
+      List<StateRange> all = new ArrayList<>();
+      long from = 0;
+      List<StateRange> page;
+      while (!(page = l.rangePage(from, 10)).isEmpty()) {
+        assertThat(page).hasSizeLessThanOrEqualTo(10);
+        all.addAll(page);
+        from = page.get(page.size() - 1).range().end();
+      }
+      assertThat(all).isEqualTo(l.info().ranges());
+      assertThat(l.rangePage(3 * P + 100, 1)).containsExactly(new StateRange(new ByteRange(3 * P + 100, P - 100), PageState.SHARED, false));
+      expect(Reason.INVALID_ARGUMENT, () -> l.rangePage(-1, 10));
+      expect(Reason.INVALID_ARGUMENT, () -> l.rangePage(0, 0));
+    }
+  }
+
   interface Call {
     void run() throws Exception;
   }
