@@ -120,6 +120,8 @@ class FdPassingTest {
         m.write(0, written);
       }
       int listen = UnixSockets.listenSeqpacket(sockPath, 1);
+      // Bounded waits: a child that dies early must fail the test (EAGAIN), not hang it.
+      io.guestmem.memory.sys.SocketOptions.setTimeouts(listen, 60_000);
       Process child = ChildJvm.start(FdReceiverChild.class, sockPath.toString(), Integer.toString(written.length));
       int conn;
       try {
@@ -128,6 +130,7 @@ class FdPassingTest {
         Syscalls.close(listen);
       }
       try {
+        io.guestmem.memory.sys.SocketOptions.setTimeouts(conn, 60_000);
         UnixSockets.sendFds(conn, l.id().getBytes(StandardCharsets.UTF_8),
             new int[] {l.privateFd().orElseThrow(), l.sharedFd().orElseThrow()});
         assertThat(new String(UnixSockets.recvFds(conn, 16, 0).payload(), StandardCharsets.UTF_8)).isEqualTo("done");
