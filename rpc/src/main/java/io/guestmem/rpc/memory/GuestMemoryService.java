@@ -422,7 +422,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
             .setSequence(e.seq())
             .setTime(Timestamp.newBuilder().setSeconds(e.time().getEpochSecond()).setNanos(e.time().getNano()))
             .setLeaseId(e.leaseId())
-            .setKind(LeaseEvent.Kind.valueOf("KIND_" + e.kind().name()));
+            .setKind(kind(e.kind()));
         e.ranges().forEach(r -> b.addRanges(range(r)));
         if (e.to() != null) {
           b.setTo(state(e.to()));
@@ -433,6 +433,15 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
           out.onCompleted();
         }
       }
+    }
+  }
+
+  /** The wire kind of an engine event; a kind this build does not know is sent as UNSPECIFIED, never dropped. */
+  static LeaseEvent.Kind kind(MemoryEvent.Kind k) {
+    try {
+      return LeaseEvent.Kind.valueOf("KIND_" + k.name());
+    } catch (IllegalArgumentException e) {
+      return LeaseEvent.Kind.KIND_UNSPECIFIED;
     }
   }
 
