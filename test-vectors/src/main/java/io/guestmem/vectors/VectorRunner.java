@@ -9,18 +9,14 @@ import io.guestmem.vectors.format.VectorLoader;
 import io.guestmem.vectors.run.AttestationCaseRunner;
 import io.guestmem.vectors.run.MemoryCaseRunner;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.FileSystem;
 import java.nio.file.FileSystems;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.PathMatcher;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -110,7 +106,7 @@ public final class VectorRunner {
       }
       return new RunReport(results, loadErrors);
     } finally {
-      deleteTree(scratch);
+      Trees.delete(scratch);
     }
   }
 
@@ -152,7 +148,7 @@ public final class VectorRunner {
         Path src = fs.provider().getPath(uri);
         copyTree(src, out);
       }
-      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(out)));
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> Trees.delete(out)));
       bundled = out;
       return out;
     } catch (URISyntaxException e) {
@@ -172,29 +168,6 @@ public final class VectorRunner {
           Files.copy(p, t);
         }
       }
-    }
-  }
-
-  static void deleteTree(Path root) {
-    try {
-      if (!Files.exists(root)) {
-        return;
-      }
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.delete(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
-          Files.delete(dir);
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete scratch directory " + root, e);
     }
   }
 

@@ -1,0 +1,103 @@
+package io.guestmem.vectors.generate;
+
+import io.guestmem.vectors.format.Expected;
+import io.guestmem.vectors.format.Mutation;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What one generated case is, before its files exist: an emulator variant (named by the
+ * generator), the verification time, trust, policy, nonce, the one mutation (if any) and the
+ * expected outcome, which is written by hand from the specifications, never computed by running
+ * the verifier.
+ */
+final class CaseSpec {
+  final String id;
+  final String comment;
+  final List<String> tags = new ArrayList<>();
+  Instant at;
+  boolean trustEmulatedRoot = true;
+  Optional<String> policy = Optional.empty();
+  Optional<String> nonceHex = Optional.empty();
+  final List<Mutation> mutations = new ArrayList<>();
+  Expected expected;
+
+  CaseSpec(String id, String comment, Instant at) {
+    this.id = id;
+    this.comment = comment;
+    this.at = at;
+  }
+
+  CaseSpec at(Instant t) {
+    at = t;
+    return this;
+  }
+
+  CaseSpec untrusted() {
+    trustEmulatedRoot = false;
+    return this;
+  }
+
+  CaseSpec policy(String json) {
+    policy = Optional.of(json);
+    return this;
+  }
+
+  CaseSpec nonce(String hex) {
+    nonceHex = Optional.of(hex);
+    return this;
+  }
+
+  CaseSpec mutate(Mutation m) {
+    mutations.add(m);
+    return this;
+  }
+
+  CaseSpec tag(String t) {
+    tags.add(t);
+    return this;
+  }
+
+  CaseSpec affirming(String tcbStatus) {
+    expected = new Expected(Optional.empty(), Optional.of("affirming"), Optional.of(tcbStatus), Optional.of(List.of()),
+        Optional.empty(), List.of());
+    return this;
+  }
+
+  CaseSpec affirming() {
+    expected = new Expected(Optional.empty(), Optional.of("affirming"), Optional.empty(), Optional.empty(),
+        Optional.of(List.of()), List.of());
+    return this;
+  }
+
+  CaseSpec warning(String tcbStatus, List<String> advisories) {
+    expected = new Expected(Optional.empty(), Optional.of("warning"), Optional.of(tcbStatus), Optional.of(advisories),
+        Optional.of(List.of()), List.of());
+    return this;
+  }
+
+  CaseSpec warning() {
+    expected = new Expected(Optional.empty(), Optional.of("warning"), Optional.empty(), Optional.empty(),
+        Optional.of(List.of()), List.of());
+    return this;
+  }
+
+  CaseSpec contraindicated(String... failures) {
+    expected = new Expected(Optional.empty(), Optional.of("contraindicated"), Optional.empty(), Optional.empty(),
+        Optional.of(List.of(failures)), List.of());
+    return this;
+  }
+
+  CaseSpec contraindicatedTcb(String tcbStatus, String... failures) {
+    expected = new Expected(Optional.empty(), Optional.of("contraindicated"), Optional.of(tcbStatus), Optional.empty(),
+        Optional.of(List.of(failures)), List.of());
+    return this;
+  }
+
+  CaseSpec requestError(String code) {
+    expected = Expected.requestError(code);
+    return this;
+  }
+}
