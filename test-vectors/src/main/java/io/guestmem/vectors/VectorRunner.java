@@ -64,7 +64,7 @@ public final class VectorRunner {
       try {
         groups.add(VectorLoader.load(f));
       } catch (MalformedVectorException e) {
-        loadErrors.add(f + ": " + e.getMessage());
+        loadErrors.add(f + ": " + e.path() + ": " + e.problem());
       }
     }
     Selector selector = new Selector(filterGlob);

@@ -9,11 +9,18 @@ public final class MalformedVectorException extends Exception {
 
   private final String source;
   private final String path;
+  private final String problem;
 
   public MalformedVectorException(String source, String path, String problem) {
     super(source + ": " + path + ": " + problem);
     this.source = source;
     this.path = path;
+    this.problem = problem;
+  }
+
+  /** What is wrong at {@link #path()}. */
+  public String problem() {
+    return problem;
   }
 
   /** The file (or resource) that was being read. */

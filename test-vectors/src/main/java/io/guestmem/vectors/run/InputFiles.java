@@ -32,14 +32,15 @@ public final class InputFiles {
   }
 
   /**
-   * The real-hardware vectors directory: system property {@code guestmem.vectors.dir}, else
-   * {@code ../shared/vectors} or {@code ../../shared/vectors} from the working directory; empty
-   * when none exists.
+   * The real-hardware vectors directory: system property {@code guestmem.vectors.dir} when it is
+   * set (empty if that directory does not exist), else {@code ../shared/vectors} next to the working
+   * directory or one of its two parents; empty when none exists.
    */
   public static Optional<Path> sharedVectorsDir() {
     String prop = System.getProperty("guestmem.vectors.dir");
-    if (prop != null && !prop.isBlank() && Files.isDirectory(Path.of(prop))) {
-      return Optional.of(Path.of(prop).toAbsolutePath().normalize());
+    if (prop != null && !prop.isBlank()) {
+      Path p = Path.of(prop);
+      return Files.isDirectory(p) ? Optional.of(p.toAbsolutePath().normalize()) : Optional.empty();
     }
     Path cwd = Path.of("").toAbsolutePath();
     for (Path p = cwd; p != null; p = p.getParent()) {
