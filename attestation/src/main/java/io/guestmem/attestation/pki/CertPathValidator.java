@@ -88,7 +88,7 @@ public final class CertPathValidator {
     Instant[] window = Certificates.validity(c);
     Instant nb = window[0];
     Instant na = window[1];
-    String detail = "valid " + nb + " to " + na + ", appraised at " + at;
+    String detail = "valid " + Times.iso(nb) + " to " + Times.iso(na) + ", appraised at " + Times.iso(at);
     if (at.isBefore(nb)) {
       return out.fail(level + ".validity", category, Reason.CERT_NOT_YET_VALID, detail);
     }

@@ -40,7 +40,8 @@ public final class CrlValidator {
     Instant[] w = Certificates.window(crl);
     Instant thisUpdate = w[0];
     Instant nextUpdate = w[1];
-    String window = "thisUpdate " + thisUpdate + ", nextUpdate " + nextUpdate + ", appraised at " + at;
+    String window = "thisUpdate " + Times.iso(thisUpdate) + ", nextUpdate " + Times.iso(nextUpdate) + ", appraised at "
+        + Times.iso(at);
     if (at.isBefore(thisUpdate)) {
       ok &= out.fail(prefix + ".validity", category, Reason.CRL_NOT_YET_VALID, window);
     } else if (nextUpdate == null || at.isAfter(nextUpdate)) {

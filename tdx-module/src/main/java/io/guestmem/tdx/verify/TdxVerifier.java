@@ -20,6 +20,7 @@ import io.guestmem.attestation.pki.CertificateParseException;
 import io.guestmem.attestation.pki.Certificates;
 import io.guestmem.attestation.pki.CrlValidator;
 import io.guestmem.attestation.pki.Ecdsa;
+import io.guestmem.attestation.pki.Times;
 import io.guestmem.attestation.policy.PolicyException;
 import io.guestmem.attestation.trust.TrustAnchor;
 import io.guestmem.tdx.abi.Bytes;
@@ -459,7 +460,8 @@ public final class TdxVerifier implements TeeVerifier {
     Instant[] signerValidity = Certificates.validity(signer);
     boolean signerAtIssue = !issueDate.isBefore(signerValidity[0]) && !issueDate.isAfter(signerValidity[1]);
     ok &= out.check(prefix + ".signer_at_issue", HW, signerAtIssue, Reason.COLLATERAL_SIGNER_EXPIRED,
-        "issued " + issueDate + " by a certificate valid " + signerValidity[0] + " to " + signerValidity[1]);
+        "issued " + Times.iso(issueDate) + " by a certificate valid " + Times.iso(signerValidity[0]) + " to "
+            + Times.iso(signerValidity[1]));
     byte[] body = signedBody.toByteArray();
     byte[] sig = signature.toByteArray();
     String key = "docsig:" + Certificates.sha256Hex(body) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(signer);
@@ -474,7 +476,8 @@ public final class TdxVerifier implements TeeVerifier {
     }).isPresent();
     ok &= out.check(prefix + ".signature", HW, sigOk, Reason.COLLATERAL_SIGNATURE_INVALID,
         "ECDSA P-256/SHA-256 over the " + body.length + " raw body bytes as served");
-    String window = "issued " + issueDate + ", nextUpdate " + nextUpdate + ", appraised at " + ctx.at();
+    String window = "issued " + Times.iso(issueDate) + ", nextUpdate " + Times.iso(nextUpdate) + ", appraised at "
+        + Times.iso(ctx.at());
     if (ctx.at().isBefore(issueDate)) {
       ok &= out.fail(prefix + ".validity", HW, Reason.COLLATERAL_NOT_YET_VALID, window);
     } else if (ctx.at().isAfter(nextUpdate)) {
@@ -573,7 +576,7 @@ public final class TdxVerifier implements TeeVerifier {
 
     Optional<TcbEvaluation.PlatformMatch> match = TcbEvaluation.platformLevel(info, sgx, pceSvn, tee);
     out.check("tdx.tcb_level", HW, match.isPresent(), Reason.NO_MATCHING_TCB_LEVEL, match.map(m -> "level "
-        + m.index() + " (" + m.level().tcbStatus().pcsName() + ", tcbDate " + m.level().tcbDate() + ")")
+        + m.index() + " (" + m.level().tcbStatus().pcsName() + ", tcbDate " + Times.iso(m.level().tcbDate()) + ")")
         .orElse("no TCB level of FMSPC " + info.fmspc().hex() + " is met by the PCK SGX components, PCESVN "
             + pceSvn + " and TEE_TCB_SVN " + body.teeTcbSvn().hex()));
     if (match.isEmpty()) {
@@ -614,7 +617,7 @@ public final class TdxVerifier implements TeeVerifier {
     if (qeIdentity.isPresent()) {
       eval = Math.min(eval, qeIdentity.get().tcbEvaluationDataNumber());
     }
-    String tcbDate = dates.stream().min(Instant::compareTo).map(Instant::toString).orElse(null);
+    String tcbDate = dates.stream().min(Instant::compareTo).map(Times::iso).orElse(null);
     out.tcb(new TcbSummary(status, tcbDate, (int) eval, List.copyOf(advisories), outOfDate, components));
   }
 
