@@ -1,5 +1,7 @@
 package io.guestmem.cli;
 
+import io.guestmem.rpc.restart.ListenFds;
+import io.guestmem.rpc.restart.RestartRecovery;
 import io.guestmem.rpc.server.GuestmemServer;
 import io.guestmem.rpc.server.ServiceManagerNotifier;
 import io.guestmem.rpc.server.StateDirectory;
@@ -146,8 +148,11 @@ final class ServeCommand implements Callable<Integer> {
         return Main.EXIT_USAGE;
       }
     }
-    GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts);
+    ServiceManagerNotifier manager = ServiceManagerNotifier.fromEnvironment();
+    GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts)
+        .withServiceManager(manager, ListenFds.fromEnvironment());
     GuestmemServer.Endpoints ep = server.start();
+    RestartRecovery.Report restart = server.restartReport();
     PrintWriter out = spec.commandLine().getOut();
     out.println("guestmem " + VersionProvider.version() + " serving");
     out.println("  state dir   " + dir.toAbsolutePath());
@@ -160,9 +165,13 @@ final class ServeCommand implements Callable<Integer> {
       out.println("  metrics     http://" + ep.metrics() + "/metrics");
     }
     out.println("  endpoints   " + dir.toAbsolutePath().resolve("endpoints.json"));
+    if (!restart.readopted().isEmpty() || !restart.quarantined().isEmpty() || !restart.discarded().isEmpty()) {
+      out.println("  restart     " + restart.summary());
+      restart.quarantined().forEach((id, why) -> out.println("    quarantined " + id + ": " + why));
+    }
     out.flush();
-    ServiceManagerNotifier manager = ServiceManagerNotifier.fromEnvironment();
-    manager.ready("serving on " + ep.unix() + (ep.tcp() != null ? " and " + ep.tcp() : ""));
+    manager.ready("serving on " + ep.unix() + (ep.tcp() != null ? " and " + ep.tcp() : "")
+        + (restart.readopted().isEmpty() && restart.quarantined().isEmpty() ? "" : "; " + restart.summary()));
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       manager.stopping();

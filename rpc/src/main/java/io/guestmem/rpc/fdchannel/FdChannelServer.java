@@ -5,17 +5,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.guestmem.memory.Lease;
+import io.guestmem.memory.LeaseInfo;
 import io.guestmem.memory.LeaseMode;
+import io.guestmem.memory.LeaseStatus;
 import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.memory.sys.ErrnoException;
 import io.guestmem.memory.sys.SocketOptions;
 import io.guestmem.memory.sys.UnixSockets;
+import io.guestmem.rpc.restart.ReattachCredentials;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -39,10 +44,18 @@ public final class FdChannelServer implements AutoCloseable {
   public static final int MAX_FDS = 4;
   public static final long IDLE_TIMEOUT_MILLIS = 10_000;
   public static final String MALFORMED = "MALFORMED_MESSAGE";
+  /** Refusals of the {@code reattach} op (stable reasons, see docs/FD-CHANNEL.md). */
+  public static final String CREDENTIAL_UNKNOWN = "CREDENTIAL_UNKNOWN";
+  public static final String CREDENTIAL_MISMATCH = "CREDENTIAL_MISMATCH";
+  public static final String CREDENTIAL_WRONG_UID = "CREDENTIAL_WRONG_UID";
+  public static final String LEASE_NOT_ORPHANED = "LEASE_NOT_ORPHANED";
+  public static final String ROLE_SHARED = "shared";
+  public static final String ROLE_PRIVATE = "private";
 
   private final MemoryEngine engine;
   private final HandoffTokens tokens;
   private final AttachWaiters waiters;
+  private final ReattachCredentials credentials;
   private final ObjectMapper json = new ObjectMapper();
   private final ExecutorService workers;
   private final Path path;
@@ -50,11 +63,13 @@ public final class FdChannelServer implements AutoCloseable {
   private Thread acceptor;
   private volatile boolean closing;
 
-  public FdChannelServer(Path path, MemoryEngine engine, HandoffTokens tokens, AttachWaiters waiters, int maxConnections) {
+  public FdChannelServer(Path path, MemoryEngine engine, HandoffTokens tokens, AttachWaiters waiters, ReattachCredentials credentials,
+                         int maxConnections) {
     this.path = path;
     this.engine = engine;
     this.tokens = tokens;
     this.waiters = waiters;
+    this.credentials = credentials;
     AtomicInteger n = new AtomicInteger();
     this.workers = new ThreadPoolExecutor(maxConnections, maxConnections, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(maxConnections),
         r -> {
@@ -144,8 +159,14 @@ public final class FdChannelServer implements AutoCloseable {
     }
     String op = text(req, "op");
     String leaseId = text(req, "lease");
+    if (op == null || leaseId == null) {
+      return refuse(conn, MALFORMED, "op and lease are required strings", false);
+    }
+    if (op.equals("reattach")) {
+      return reattach(conn, peer, req, leaseId, msg.fds());
+    }
     String token = text(req, "token");
-    if (op == null || leaseId == null || token == null) {
+    if (token == null) {
       return refuse(conn, MALFORMED, "op, lease and token are required strings", false);
     }
     switch (op) {
@@ -153,11 +174,15 @@ public final class FdChannelServer implements AutoCloseable {
         if (msg.fds().length != 0 || req.has("fds")) {
           return refuse(conn, MALFORMED, "get carries no fds", false);
         }
-        return get(conn, peer, leaseId, token);
+        List<String> roles = roles(req.get("roles"));
+        if (roles == null) {
+          return refuse(conn, MALFORMED, "roles, if given, is a non-empty list of distinct \"shared\" and \"private\"", false);
+        }
+        return get(conn, peer, leaseId, token, roles);
       case "attach":
         JsonNode fds = req.get("fds");
         if (fds == null || !fds.isArray() || fds.size() != 1 || msg.fds().length != 1
-            || !"private".equals(text(fds.get(0), "role")) || !fds.get(0).path("size").canConvertToLong()) {
+            || !ROLE_PRIVATE.equals(text(fds.get(0), "role")) || !fds.get(0).path("size").canConvertToLong()) {
           return refuse(conn, MALFORMED, "attach carries exactly one fd, listed as {\"role\":\"private\",\"size\":N}", false);
         }
         return attach(conn, peer, leaseId, token, fds.get(0).get("size").asLong(), msg.fds()[0]);
@@ -166,33 +191,140 @@ public final class FdChannelServer implements AutoCloseable {
     }
   }
 
-  private boolean get(int conn, SocketOptions.PeerCredentials peer, String leaseId, String token) throws ErrnoException {
+  /** The roles a {@code get} asks for: default just the shared memfd; null when malformed. */
+  private static List<String> roles(JsonNode n) {
+    List<String> out = new ArrayList<>();
+    if (n == null) {
+      out.add(ROLE_SHARED);
+      return out;
+    }
+    if (!n.isArray() || n.isEmpty() || n.size() > 2) {
+      return null;
+    }
+    for (JsonNode r : n) {
+      String role = r.isTextual() ? r.asText() : null;
+      if (!(ROLE_SHARED.equals(role) || ROLE_PRIVATE.equals(role)) || out.contains(role)) {
+        return null;
+      }
+      out.add(role);
+    }
+    return out;
+  }
+
+  private boolean get(int conn, SocketOptions.PeerCredentials peer, String leaseId, String token, List<String> roles)
+      throws ErrnoException {
     try {
       tokens.check(token, HandoffTokens.Op.GET, leaseId, peer.uid());
     } catch (HandoffTokens.RefusedException e) {
       return refuse(conn, e.refusal().name(), e.getMessage(), true);
     }
     Lease lease;
-    OptionalInt shared;
     long size;
+    int[] send = new int[roles.size()];
     try {
       lease = engine.lease(leaseId);
       size = lease.info().size();
-      shared = lease.sharedFd();
+      for (int i = 0; i < roles.size(); i++) {
+        OptionalInt fd;
+        if (roles.get(i).equals(ROLE_SHARED)) {
+          fd = lease.sharedFd();
+        } else {
+          // Only a guest_memfd is safe to hand out: nobody, its holder included, can map it. A
+          // memfd_secret (secretmem backend) can be mapped by whoever holds it, so it never leaves.
+          if (!engine.kernelEnforced()) {
+            return refuse(conn, HandoffTokens.Refusal.OP_NOT_ALLOWED.name(), "the " + lease.info().backend()
+                + " backend's private memory is mappable by whoever holds its fd: it is never handed out", true);
+          }
+          fd = lease.privateFd();
+          if (fd.isEmpty() && lease.info().status() == LeaseStatus.AWAITING_FD) {
+            return refuse(conn, MemoryException.Reason.NOT_ATTACHED.name(), "lease " + leaseId + " has no private fd yet", true);
+          }
+        }
+        if (fd.isEmpty()) {
+          return refuse(conn, MemoryException.Reason.UNSUPPORTED.name(),
+              "the " + lease.info().backend() + " backend has no kernel object to hand over", true);
+        }
+        send[i] = fd.getAsInt();
+      }
     } catch (MemoryException e) {
       return refuse(conn, e.reason().name(), e.getMessage(), true);
-    }
-    if (shared.isEmpty()) {
-      return refuse(conn, MemoryException.Reason.UNSUPPORTED.name(),
-          "the " + lease.info().backend() + " backend has no kernel object to hand over", true);
     }
     if (!tokens.consume(token, HandoffTokens.Op.GET)) {
       return refuse(conn, HandoffTokens.Refusal.TOKEN_USED.name(), "handoff token was already used for get", true);
     }
     ObjectNode reply = json.createObjectNode().put("lease", leaseId);
     ArrayNode list = reply.putArray("fds");
-    list.addObject().put("role", "shared").put("size", size);
-    UnixSockets.sendFds(conn, bytes(reply), new int[] {shared.getAsInt()});
+    for (String role : roles) {
+      list.addObject().put("role", role).put("size", size);
+    }
+    UnixSockets.sendFds(conn, bytes(reply), send);
+    return true;
+  }
+
+  /**
+   * {@code reattach}: after a restart, the lease's owner sends its re-attach credential and both
+   * fds it kept; the engine proves they are the very kernel objects the lease had and the lease is
+   * OPEN again with its journaled page states. Any refusal changes nothing.
+   */
+  private boolean reattach(int conn, SocketOptions.PeerCredentials peer, JsonNode req, String leaseId, int[] received)
+      throws ErrnoException {
+    String credential = text(req, "credential");
+    JsonNode fds = req.get("fds");
+    if (credential == null || req.has("token") || fds == null || !fds.isArray() || fds.size() != 2 || received.length != 2) {
+      return refuse(conn, MALFORMED, "reattach carries a credential and exactly two fds, listed as "
+          + "{\"role\":\"private\",\"size\":N} and {\"role\":\"shared\",\"size\":N}", false);
+    }
+    int privateFd = -1;
+    int sharedFd = -1;
+    long[] sizes = new long[2];
+    for (int i = 0; i < 2; i++) {
+      String role = text(fds.get(i), "role");
+      if (!fds.get(i).path("size").canConvertToLong()) {
+        return refuse(conn, MALFORMED, "fds[" + i + "].size must be a whole number", false);
+      }
+      sizes[i] = fds.get(i).get("size").asLong();
+      if (ROLE_PRIVATE.equals(role) && privateFd < 0) {
+        privateFd = received[i];
+      } else if (ROLE_SHARED.equals(role) && sharedFd < 0) {
+        sharedFd = received[i];
+      } else {
+        return refuse(conn, MALFORMED, "reattach lists one \"private\" and one \"shared\" fd", false);
+      }
+    }
+    try {
+      Lease lease = engine.lease(leaseId);
+      LeaseInfo info = lease.info();
+      ReattachCredentials.Verdict v;
+      try {
+        v = credentials.check(leaseId, credential);
+      } catch (IOException e) {
+        return refuse(conn, MemoryException.Reason.JOURNAL_FAILED.name(), e.getMessage(), true);
+      }
+      if (v == ReattachCredentials.Verdict.UNKNOWN) {
+        return refuse(conn, CREDENTIAL_UNKNOWN, "no re-attach credential is recorded for lease " + leaseId, true);
+      }
+      if (v != ReattachCredentials.Verdict.MATCH) {
+        return refuse(conn, CREDENTIAL_MISMATCH, "the re-attach credential is not the one issued for lease " + leaseId, true);
+      }
+      if (info.owner().uid() != peer.uid()) {
+        return refuse(conn, CREDENTIAL_WRONG_UID, "lease " + leaseId + " belongs to another uid", true);
+      }
+      if (info.status() != LeaseStatus.ORPHANED) {
+        return refuse(conn, LEASE_NOT_ORPHANED, "lease " + leaseId + " is " + info.status() + "; only an orphaned lease is re-attached", true);
+      }
+      for (long declared : sizes) {
+        if (declared != info.size()) {
+          return refuse(conn, MemoryException.Reason.BAD_FD.name(),
+              "declared size " + declared + " is not the lease size " + info.size(), true);
+        }
+      }
+      lease.readopt(privateFd, sharedFd);
+    } catch (MemoryException e) {
+      return refuse(conn, e.reason().name(), e.getMessage(), true);
+    }
+    log.info("lease {} re-attached by uid {} pid {}", leaseId, peer.uid(), peer.pid());
+    UnixSockets.sendFds(conn, bytes(json.createObjectNode().put("lease", leaseId).put("reattached", true)
+        .put("status", LeaseStatus.OPEN.name())), new int[0]);
     return true;
   }
 

@@ -21,6 +21,11 @@ import io.guestmem.rpc.fdchannel.AttachWaiters;
 import io.guestmem.rpc.fdchannel.FdChannelServer;
 import io.guestmem.rpc.fdchannel.HandoffTokens;
 import io.guestmem.rpc.memory.GuestMemoryService;
+import io.guestmem.rpc.restart.FdStore;
+import io.guestmem.rpc.restart.ListenFds;
+import io.guestmem.rpc.restart.ReattachCredentials;
+import io.guestmem.rpc.restart.ReattachInterceptor;
+import io.guestmem.rpc.restart.RestartRecovery;
 import io.grpc.ServerInterceptors;
 import java.time.Clock;
 import java.time.Duration;
@@ -134,9 +139,28 @@ public final class GuestmemServer implements AutoCloseable {
   private Endpoints endpoints;
   /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
   private boolean ownsSocket;
+  private ServiceManagerNotifier manager = new ServiceManagerNotifier(null, 0);
+  private ListenFds passedFds = ListenFds.none();
+  private RestartRecovery.Report restart = RestartRecovery.Report.empty();
 
   public GuestmemServer(Options options) {
     this.options = options;
+  }
+
+  /**
+   * Runs under a service manager: lease fds go to its fd store through {@code manager}, and the
+   * fds it passed back at start ({@code passed}) re-adopt the leases they belong to. Call before
+   * {@link #start()}.
+   */
+  public GuestmemServer withServiceManager(ServiceManagerNotifier manager, ListenFds passed) {
+    this.manager = manager;
+    this.passedFds = passed;
+    return this;
+  }
+
+  /** What re-adoption from the service manager's fd store did at start. */
+  public RestartRecovery.Report restartReport() {
+    return restart;
   }
 
   /** Starts both listeners; on any failure, whatever was started is stopped again. */
@@ -151,6 +175,20 @@ public final class GuestmemServer implements AutoCloseable {
         throw new IOException("cannot open the memory engine in " + state.root() + ": " + e.getMessage(), e);
       }
       state.restrictDatabaseFiles();
+      ReattachCredentials credentials = ReattachCredentials.open(state.root());
+      restart = RestartRecovery.run(engine, passedFds, manager);
+      if (manager.socket().isPresent()) {
+        engine.addListener(new FdStore(engine, manager));
+      }
+      engine.addListener(e -> {
+        if (e.kind() == io.guestmem.memory.MemoryEvent.Kind.LEASE_CLOSED) {
+          try {
+            credentials.forget(e.leaseId());
+          } catch (IOException ex) {
+            log.warn("cannot remove the re-attach record of released lease {}: {}", e.leaseId(), ex.toString());
+          }
+        }
+      });
       HandoffTokens tokens = new HandoffTokens(Clock.systemUTC(), HandoffTokens.DEFAULT_LIFETIME);
       AttachWaiters waiters = new AttachWaiters();
       memoryService = new GuestMemoryService(engine, tokens, waiters, options.rootIsOperator(), boundedPool("guestmem-memory", 2 * Runtime.getRuntime().availableProcessors() + 2, 1024));
@@ -161,7 +199,7 @@ public final class GuestmemServer implements AutoCloseable {
         localServices.add(ServerInterceptors.intercept(s, Caller.interceptor()));
         remoteServices.add(ServerInterceptors.intercept(s, Caller.interceptor()));
       }
-      localServices.add(ServerInterceptors.intercept(memoryService, Caller.interceptor()));
+      localServices.add(ServerInterceptors.intercept(memoryService, new ReattachInterceptor(credentials, engine), Caller.interceptor()));
       TrustAnchors anchors = TrustAnchors.pinned();
       if (options.trustEmulatedRoots() != null) {
         try {
@@ -179,7 +217,7 @@ public final class GuestmemServer implements AutoCloseable {
           new NonceStore(Clock.systemUTC(), Duration.ofMinutes(5), 100_000), engine, attestationPool, metrics::verified);
       localServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
       remoteServices.add(ServerInterceptors.intercept(attestation, Caller.interceptor()));
-      fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, 32);
+      fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, credentials, 32);
       fdChannel.start();
       Path sock = startUnix(localServices);
       List<ServerServiceDefinition> services = remoteServices;

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
  * The service-manager notification protocol ({@code sd_notify}): datagrams of newline-separated
  * {@code KEY=VALUE} lines to {@code $NOTIFY_SOCKET}. guestmem sends {@code READY=1} once it
  * listens, {@code STOPPING=1} when it starts draining, and {@code WATCHDOG=1} every half
- * {@code $WATCHDOG_USEC} while it runs. Without {@code $NOTIFY_SOCKET} every call does nothing.
+ * {@code $WATCHDOG_USEC} while it runs, and keeps lease fds in the fd store ({@code FDSTORE=1},
+ * {@code FDSTOREREMOVE=1}). Without {@code $NOTIFY_SOCKET} every call does nothing.
  */
 public final class ServiceManagerNotifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceManagerNotifier.class);
@@ -50,11 +51,30 @@ public final class ServiceManagerNotifier implements AutoCloseable {
 
   /** Sends {@code state} (e.g. {@code "READY=1\nSTATUS=serving"}); false when there is no service manager. */
   public boolean notify(String state) {
+    return send(state, new int[0]);
+  }
+
+  /**
+   * Stores {@code fd} in the service manager's fd store under {@code name}
+   * ({@code FDSTORE=1}, {@code FDNAME=name}; the unit needs {@code FileDescriptorStoreMax=}).
+   * The service manager keeps its own copy; ours stays open. False when there is no service manager
+   * or it refused the datagram.
+   */
+  public boolean storeFd(String name, int fd) {
+    return send("FDSTORE=1\nFDNAME=" + name, new int[] {fd});
+  }
+
+  /** Drops every fd stored under {@code name} ({@code FDSTOREREMOVE=1}). */
+  public boolean removeFromFdStore(String name) {
+    return send("FDSTOREREMOVE=1\nFDNAME=" + name, new int[0]);
+  }
+
+  private boolean send(String state, int[] fds) {
     if (socket == null) {
       return false;
     }
     try {
-      DatagramSockets.send(socket, state.getBytes(StandardCharsets.UTF_8), new int[0]);
+      DatagramSockets.send(socket, state.getBytes(StandardCharsets.UTF_8), fds);
       return true;
     } catch (ErrnoException | RuntimeException e) {
       log.warn("cannot notify the service manager at {}: {}", socket, e.getMessage());
