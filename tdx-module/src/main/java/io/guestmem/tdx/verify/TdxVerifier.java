@@ -103,8 +103,10 @@ public final class TdxVerifier implements TeeVerifier {
     byte[] b = evidence.toByteArray();
     int version = (b[0] & 0xFF) | (b[1] & 0xFF) << 8;
     int keyType = (b[2] & 0xFF) | (b[3] & 0xFF) << 8;
-    long tee = (b[4] & 0xFFL) | (b[5] & 0xFFL) << 8 | (b[6] & 0xFFL) << 16 | (b[7] & 0xFFL) << 24;
-    return version >= 1 && version <= 16 && keyType >= 1 && keyType <= 3 && (tee == 0x81 || tee == 0);
+    // Deliberately loose (any TEE type): a quote-shaped header with a wrong version, key type or TEE
+    // type is then rejected by a check with a reason, not as unrecognizable input. SNP reports have
+    // zero bytes where the key type is.
+    return version >= 1 && version <= 16 && keyType >= 1 && keyType <= 3;
   }
 
   @Override
@@ -199,7 +201,10 @@ public final class TdxVerifier implements TeeVerifier {
 
   private static String structureReason(MalformedLayoutException e) {
     String f = e.field();
-    if (f.endsWith("version") || f.endsWith("tee_type") || f.endsWith("att_key_type") || f.contains("body_type")) {
+    if (f.equals("quote.header.att_key_type")) {
+      return Reason.UNSUPPORTED_ALGORITHM;
+    }
+    if (f.equals("quote.header.version") || f.equals("quote.header.tee_type") || f.equals("quote.body_descriptor.type")) {
       return Reason.UNSUPPORTED_VERSION;
     }
     if (f.endsWith(".pem") || f.contains("pck_cert_chain") || f.contains("certificate[")) {
