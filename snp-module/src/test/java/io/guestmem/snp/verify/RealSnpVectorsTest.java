@@ -214,4 +214,17 @@ class RealSnpVectorsTest {
     String json = VerdictJson.toJson(v);
     assertThat(json).contains("\"status\" : \"affirming\"", "\"signatureValid\" : true");
   }
+
+  @Test
+  void unknownGuestPolicyBits_areSurfacedAsClaims_notParseFailures_andPolicyDecides() throws Exception {
+    Consumer<byte[]> bit30 = b -> b[0x0B] |= 0x40;
+    Verdict lenient = run(new Case("bit 30", GENOA_V5, GENOA_V5_CHAIN, GENOA_CRL, T, "{}", bit30,
+        TrustStatus.CONTRAINDICATED, List.of()));
+    assertThat(lenient.claims().get("policy.unknownBits")).isEqualTo("0x0000000040000000");
+    assertThat(lenient.check("snp.report.structure")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    Verdict strict = run(new Case("bit 30", GENOA_V5, GENOA_V5_CHAIN, GENOA_CRL, T,
+        "{\"snp\":{\"allowUnknownPolicyBits\":false}}", bit30, TrustStatus.CONTRAINDICATED, List.of()));
+    assertThat(strict.failures()).extracting(f -> f.id() + ":" + f.reason()).containsExactly(
+        "snp.report.signature:signature_invalid", "snp.policy.guest_policy_unknown_bits:policy_violation");
+  }
 }
