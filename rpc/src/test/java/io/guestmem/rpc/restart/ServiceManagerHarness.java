@@ -131,9 +131,13 @@ final class ServiceManagerHarness implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     closing = true;
-    reader.join(2000);
+    try {
+      reader.join(2000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     closeQuietly(sock);
     synchronized (this) {
       store.values().forEach(ServiceManagerHarness::closeQuietly);
