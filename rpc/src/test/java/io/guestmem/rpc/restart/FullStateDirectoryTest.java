@@ -1,0 +1,136 @@
+package io.guestmem.rpc.restart;
+
+import static io.guestmem.rpc.restart.Leases.PAGE;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.guestmem.memory.HostProbe;
+import io.guestmem.rpc.client.ServiceClient;
+import io.guestmem.rpc.server.GuestmemServer;
+import io.guestmem.rpc.v1.GuestMemoryGrpc;
+import io.guestmem.rpc.v1.GuestMemoryGrpc.GuestMemoryBlockingStub;
+import io.guestmem.rpc.v1.PageState;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A state directory that runs out of space: conversions are refused with UNAVAILABLE /
+ * JOURNAL_FAILED and change nothing, rather than being acknowledged without a record; once space
+ * is back and guestmem restarted, the journal holds every acknowledged conversion and nothing else.
+ * (Today the journal does not recover from a full disk without a restart: after SQLITE_FULL its
+ * writes keep failing, still as JOURNAL_FAILED.) The state
+ * directory is a 2 MiB tmpfs mounted by the test (needs root and mount; skipped otherwise).
+ */
+class FullStateDirectoryTest {
+  private static final long MIB = 1L << 20;
+  @TempDir Path tmp;
+
+  private static boolean run(String... cmd) throws IOException, InterruptedException {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    return p.waitFor(20, TimeUnit.SECONDS) && p.exitValue() == 0;
+  }
+
+  /** Writes until the filesystem refuses; returns the bytes written. */
+  private static long fill(Path file) throws IOException {
+    long written = 0;
+    byte[] chunk = new byte[4096];
+    try (OutputStream out = Files.newOutputStream(file)) {
+      while (true) {
+        out.write(chunk);
+        out.flush();
+        written += chunk.length;
+      }
+    } catch (IOException e) {
+      if (!String.valueOf(e.getMessage()).contains("No space left")) {
+        throw e;
+      }
+      return written;
+    }
+  }
+
+  @Test
+  void conversionsAreRefusedNotAcknowledgedUnrecordedWhenTheStateDirectoryIsFull() throws Exception {
+    String backend = HostProbe.probe().defaultBackend();
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx--x--x"));
+    Path mnt = tmp.resolve("mnt");
+    Files.createDirectories(mnt);
+    assumeTrue(run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0711", "guestmem-test", mnt.toString()),
+        "cannot mount a tmpfs here (needs root / CAP_SYS_ADMIN): skipped");
+    GuestmemServer server = null;
+    ServiceClient client = null;
+    try {
+      Path stateDir = mnt.resolve("state");
+      server = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withoutTcp().withBackend(backend).withMetrics("127.0.0.1", -1));
+      server.start();
+      client = ServiceClient.connect(stateDir);
+      GuestMemoryBlockingStub stub = GuestMemoryGrpc.newBlockingStub(client.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+      String id = Leases.open(stub, 16 * MIB).getLease().getLeaseId();
+      int pages = (int) (16 * MIB / PAGE);
+      PageState[] model = new PageState[pages];
+      java.util.Arrays.fill(model, PageState.PAGE_STATE_PRIVATE);
+
+      Path filler = mnt.resolve("filler");
+      long filled = fill(filler);
+      int acknowledged = 0;
+      int refused = 0;
+      PageState[] atFirstRefusal = null;
+      for (int i = 0; i < 20_000 && refused < 3; i++) {
+        int p = (i * 37) % pages;
+        PageState to = model[p] == PageState.PAGE_STATE_PRIVATE ? PageState.PAGE_STATE_SHARED : PageState.PAGE_STATE_PRIVATE;
+        try {
+          Leases.convert(stub, id, p * PAGE, PAGE, to);
+          model[p] = to;
+          acknowledged++;
+        } catch (StatusRuntimeException e) {
+          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+          assertThat(Leases.reason(e)).isEqualTo("JOURNAL_FAILED");
+          refused++;
+          if (atFirstRefusal == null) {
+            System.out.println("first refusal: " + e.getStatus().getDescription());
+            atFirstRefusal = Leases.pages(stub, id);
+            // nothing of the refused conversion was applied; everything acknowledged was
+            assertThat(atFirstRefusal).containsExactly(model);
+          }
+        }
+      }
+      System.out.printf("state dir full (%d filler bytes): %d conversions acknowledged (WAL space already held), %d refused%n",
+          filled, acknowledged, refused);
+      assertThat(refused).as("a full state directory refuses conversions").isPositive();
+
+      // OpenLease needs room for its record and its re-attach credential: refused as unavailable too
+      StatusRuntimeException open = org.assertj.core.api.Assertions.catchThrowableOfType(StatusRuntimeException.class,
+          () -> Leases.open(stub, MIB));
+      assertThat(open.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(Leases.reason(open)).isIn("JOURNAL_FAILED", "REATTACH_CREDENTIAL_NOT_RECORDED");
+
+      Files.delete(filler);
+      // space is back; after a restart every acknowledged conversion, and nothing else, is in the journal
+      client.close();
+      server.shutdown(2);
+      server = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withoutTcp().withBackend(backend).withMetrics("127.0.0.1", -1));
+      server.start();
+      client = ServiceClient.connect(stateDir);
+      GuestMemoryBlockingStub again = GuestMemoryGrpc.newBlockingStub(client.channel()).withDeadlineAfter(60, TimeUnit.SECONDS);
+      assertThat(Leases.pages(again, id)).containsExactly(model);
+      String opened = Leases.open(again, MIB).getLease().getLeaseId();
+      Leases.convert(again, opened, 0, PAGE, PageState.PAGE_STATE_SHARED);
+      assertThat(Leases.pages(again, opened)[0]).isEqualTo(PageState.PAGE_STATE_SHARED);
+    } finally {
+      if (client != null) {
+        client.close();
+      }
+      if (server != null) {
+        server.shutdown(2);
+      }
+      run("umount", "-l", mnt.toString());
+    }
+  }
+}
