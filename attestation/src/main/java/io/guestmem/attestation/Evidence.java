@@ -26,6 +26,11 @@ public final class Evidence {
     return bytes.length;
   }
 
+  /** The unsigned byte at {@code index}; the caller has checked {@code index < length()}. */
+  public int byteAt(int index) {
+    return bytes[index] & 0xFF;
+  }
+
   /** A fresh copy of the evidence bytes. */
   public byte[] toByteArray() {
     return bytes.clone();

@@ -78,13 +78,12 @@ public final class SnpVerifier implements TeeVerifier {
     if (evidence.length() < AttestationReport.SIZE) {
       return false;
     }
-    byte[] b = evidence.toByteArray();
-    long version = u32(b, 0);
-    return version >= 1 && version <= 31 && (u32(b, AttestationReport.OFFSET_SIGNATURE_ALGO) == 1 || version > 5);
+    long version = u32(evidence, 0);
+    return version >= 1 && version <= 31 && (u32(evidence, AttestationReport.OFFSET_SIGNATURE_ALGO) == 1 || version > 5);
   }
 
-  private static long u32(byte[] b, int off) {
-    return (b[off] & 0xFFL) | (b[off + 1] & 0xFFL) << 8 | (b[off + 2] & 0xFFL) << 16 | (b[off + 3] & 0xFFL) << 24;
+  private static long u32(Evidence e, int off) {
+    return e.byteAt(off) | (long) e.byteAt(off + 1) << 8 | (long) e.byteAt(off + 2) << 16 | (long) e.byteAt(off + 3) << 24;
   }
 
   @Override

@@ -100,9 +100,8 @@ public final class TdxVerifier implements TeeVerifier {
     if (evidence.length() < QuoteHeader.SIZE) {
       return false;
     }
-    byte[] b = evidence.toByteArray();
-    int version = (b[0] & 0xFF) | (b[1] & 0xFF) << 8;
-    int keyType = (b[2] & 0xFF) | (b[3] & 0xFF) << 8;
+    int version = evidence.byteAt(0) | evidence.byteAt(1) << 8;
+    int keyType = evidence.byteAt(2) | evidence.byteAt(3) << 8;
     // Deliberately loose (any TEE type): a quote-shaped header with a wrong version, key type or TEE
     // type is then rejected by a check with a reason, not as unrecognizable input. SNP reports have
     // zero bytes where the key type is.
