@@ -56,6 +56,10 @@ public record RunReport(List<GroupResult> groups, List<String> loadErrors) {
     for (String e : loadErrors) {
       sb.append("LOAD ERROR ").append(e).append('\n');
     }
+    java.util.Map<String, Long> skipReasons = new java.util.TreeMap<>();
+    groups.forEach(g -> g.cases().stream().filter(c -> c.outcome() == CaseResult.Outcome.SKIPPED)
+        .forEach(c -> skipReasons.merge(c.explanation(), 1L, Long::sum)));
+    skipReasons.forEach((why, n) -> sb.append("skipped ").append(n).append(": ").append(why).append('\n'));
     for (CaseResult c : failures()) {
       sb.append(c.describe()).append('\n');
     }

@@ -155,6 +155,31 @@ class VectorRunnerTest {
   }
 
   @Test
+  void knownFindingCases_areSkippedWithTheFindingNamed_unlessAskedToRun() throws Exception {
+    Path generated = VectorSuiteTest.committedVectorsDir().resolve("generated");
+    RunReport skipped = VectorRunner.run(List.of(generated), "*-fuzz-*", ProgressListener.NONE);
+    List<CaseResult> cases = skipped.groups().stream().flatMap(g -> g.cases().stream()).toList();
+    assertThat(cases).hasSize(2).allSatisfy(c -> {
+      assertThat(c.outcome()).isEqualTo(CaseResult.Outcome.SKIPPED);
+      assertThat(c.explanation()).contains("known finding attestation-x500-name");
+    });
+    assertThat(skipped.table()).contains("skipped 2: known finding attestation-x500-name");
+    String before = System.getProperty(io.guestmem.vectors.run.KnownFindings.PROPERTY);
+    System.setProperty(io.guestmem.vectors.run.KnownFindings.PROPERTY, "run");
+    try {
+      RunReport ran = VectorRunner.run(List.of(generated), "*-fuzz-*", ProgressListener.NONE);
+      assertThat(ran.skipped()).isZero();
+      assertThat(ran.passed() + ran.failed()).isEqualTo(2);
+    } finally {
+      if (before == null) {
+        System.clearProperty(io.guestmem.vectors.run.KnownFindings.PROPERTY);
+      } else {
+        System.setProperty(io.guestmem.vectors.run.KnownFindings.PROPERTY, before);
+      }
+    }
+  }
+
+  @Test
   void jsonReport_carriesCountsAndEveryCase() throws Exception {
     RunReport r = VectorRunner.run(List.of(VectorSuiteTest.committedVectorsDir().resolve("memory")), "*-round-trip-*",
         ProgressListener.NONE);

@@ -96,6 +96,13 @@ final class CaseSpec {
     return this;
   }
 
+  /** Rejected, by at least one failed check whose id and reason the case leaves open. */
+  CaseSpec contraindicatedAny() {
+    expected = new Expected(Optional.empty(), Optional.of("contraindicated"), Optional.empty(), Optional.empty(),
+        Optional.empty(), List.of());
+    return this;
+  }
+
   CaseSpec requestError(String code) {
     expected = Expected.requestError(code);
     return this;

@@ -200,6 +200,12 @@ final class SnpVectorSet {
     c(turinVcekFile, "turin-v5-cpuid-says-milan", "Turin report whose CPUID family byte says Zen 3 (0x19): Milan layout on a Turin VCEK")
         .mutate(Mutation.set(0x188, 0x19)).contraindicated("snp.vek.product:product_mismatch", "snp.report.signature:signature_invalid");
 
+    // Regression inputs found by fuzzing.
+    c("genoa-v5-vlek", "genoa-v5-vlek-fuzz-cert-table-name-byte", "fuzz regression: byte 0x663 of report + certificate table "
+        + "(inside the VLEK's issuer name) := 0x02, so an AttributeTypeAndValue holds an INTEGER; must be rejected, found "
+        + "escaping as IllegalArgumentException").mutate(Mutation.set(0x663, 0x02)).tag(GeneratedTags.KNOWN_FINDING_X500)
+        .contraindicatedAny();
+
     // §2.9 TCB and policy, §2.11.
     c(variant("milan-v5-vmpl-2", base(SnpProduct.MILAN, 5).withVmpl(2)), "milan-v5-vmpl-2-policy-0",
         "report at VMPL 2, policy requires VMPL 0 (CCF#6583)").policy("{\"snp\":{\"vmpl\":0}}")

@@ -134,24 +134,24 @@ final class TdxVectorSet {
         .contraindicated("tdx.quote.structure:unsupported_version");
     c(v4, "v4-version-1", "header version 1").mutate(Mutation.set(0, 1)).contraindicated("tdx.quote.structure:unsupported_version");
     c(v4, "v4-version-6", "unknown header version 6").mutate(Mutation.set(0, 6)).contraindicated("tdx.quote.structure:unsupported_version");
-    c(v4, "v4-att-key-type-1", "attestation key type 1 (not ECDSA-256-with-P-256): the quote format is not supported")
-        .mutate(Mutation.set(2, 1)).contraindicated("tdx.quote.structure:unsupported_version");
-    c(v4, "v4-att-key-type-3", "attestation key type 3 (ECDSA-384-with-P-384: defined, not accepted): the quote format is not supported")
-        .mutate(Mutation.set(2, 3)).contraindicated("tdx.quote.structure:unsupported_version");
+    c(v4, "v4-att-key-type-1", "attestation key type 1 (not ECDSA-256-with-P-256)")
+        .mutate(Mutation.set(2, 1)).contraindicated("tdx.quote.structure:unsupported_algorithm");
+    c(v4, "v4-att-key-type-3", "attestation key type 3 (ECDSA-384-with-P-384: defined, not accepted)")
+        .mutate(Mutation.set(2, 3)).contraindicated("tdx.quote.structure:unsupported_algorithm");
     c(v4, "v4-tee-type-sgx", "TEE type 0x00000000 (SGX) on a quote carrying a TD report").mutate(Mutation.set(4, 0))
         .contraindicated("tdx.quote.structure:unsupported_version");
-    c(v4, "v4-tee-type-1", "TEE type 0x00000001 (neither SGX nor TDX): no verifier takes the request").mutate(Mutation.set(4, 1))
-        .requestError("unknown_evidence");
+    c(v4, "v4-tee-type-1", "TEE type 0x00000001 (neither SGX nor TDX)").mutate(Mutation.set(4, 1))
+        .contraindicated("tdx.quote.structure:unsupported_version");
     c(v4, "v4-qe-vendor-id", "QE vendor ID not Intel's").mutate(Mutation.xor(0x0C, 0x01))
         .contraindicated("tdx.quote.qe_vendor:identity_mismatch", "tdx.quote.signature:signature_invalid");
     c(v5, "v5-body-type-1", "v5 body type 1 (SGX report) where a TD body is expected").mutate(Mutation.set(0x30, 1))
-        .contraindicated("tdx.quote.structure:malformed_evidence");
+        .contraindicated("tdx.quote.structure:unsupported_version");
     c(v5, "v5-body-type-2-size-648", "v5 body type 2 (TD 1.0) with size 648").mutate(Mutation.set(0x30, 2))
         .contraindicated("tdx.quote.structure:malformed_evidence");
     c(v5, "v5-body-type-3-size-584", "v5 body type 3 (TD 1.5) with size 584 (0x288 -> 0x248)").mutate(Mutation.set(0x32, 0x48))
         .contraindicated("tdx.quote.structure:malformed_evidence");
     c(v5, "v5-body-type-4", "v5 body type 4 (unknown)").mutate(Mutation.set(0x30, 4))
-        .contraindicated("tdx.quote.structure:malformed_evidence");
+        .contraindicated("tdx.quote.structure:unsupported_version");
     c(v4, "v4-signature-data-length", "signature-data length low byte := 0x10 at 0x278 (as go-tdx-guest): "
         + "certification-data size no longer matches").mutate(Mutation.set(0x278, 0x10)).contraindicated("tdx.quote.structure:malformed_evidence");
     c(v4, "v4-trailing-zero-bytes", "70 zero bytes after the signature data (configfs padding): accepted")
@@ -292,6 +292,10 @@ final class TdxVectorSet {
         .contraindicated("tdx.policy.minimum_tee_tcb_svn:below_minimum");
     c(v4, "v4-minimum-qe-svn", "QE ISVSVN 8 below a policy minimum of 9 (the QE report's ISVSVN, not the zero header bytes)")
         .policy("{\"tdx\":{\"minimumQeSvn\":9}}").contraindicated("tdx.policy.minimum_qe_svn:below_minimum");
+    // Regression inputs found by fuzzing (evidence-formats.md §2.1, last item).
+    c(v5, "v5-fuzz-pem-name-byte", "fuzz regression: one base64 character of a certificate name in the PEM chain changed (0xCCF), "
+        + "so the name holds invalid UTF-8; must be rejected, found escaping as IllegalArgumentException")
+        .mutate(Mutation.set(0xCCF, 0x6E)).tag(GeneratedTags.KNOWN_FINDING_X500).contraindicatedAny();
     c(v4, "v4-minimum-pce-svn", "PCESVN 13 below a policy minimum of 14").policy("{\"tdx\":{\"minimumPceSvn\":14}}")
         .contraindicated("tdx.policy.minimum_pce_svn:below_minimum");
   }

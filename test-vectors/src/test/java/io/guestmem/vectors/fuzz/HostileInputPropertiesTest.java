@@ -37,7 +37,7 @@ import net.jqwik.api.constraints.Size;
  * unchecked exception escape. Seeds are the committed generated vectors; each try applies a few
  * random mutations (byte flips, length-field extremes, truncation, insertion, splicing).
  */
-class HostileInputProperties {
+class HostileInputPropertiesTest {
   private static final Path GENERATED;
   private static final byte[] QUOTE_V4;
   private static final byte[] QUOTE_V5;
