@@ -55,6 +55,8 @@ public final class Reason {
   public static final String COLLATERAL_SIGNER_EXPIRED = "collateral_signer_expired";
   public static final String COLLATERAL_TOO_OLD = "collateral_too_old";
   public static final String COLLATERAL_MISMATCH = "collateral_mismatch";
+  /** For a check not run because the collateral it needs was present but failed its own checks. */
+  public static final String COLLATERAL_REJECTED = "collateral_rejected";
 
   // TCB.
   public static final String TCB_MISMATCH = "tcb_mismatch";

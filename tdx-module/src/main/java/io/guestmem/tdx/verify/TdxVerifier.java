@@ -372,7 +372,8 @@ public final class TdxVerifier implements TeeVerifier {
 
     if (tcbInfo.isEmpty() || ext == null) {
       if (tcbDoc.isPresent()) {
-        out.notRun("tdx.tcb_level", Reason.COLLATERAL_MALFORMED, "TCB Info unusable: TCB level not evaluated");
+        out.notRun("tdx.tcb_level", Reason.COLLATERAL_REJECTED, "the TCB Info failed its checks (see tdx.tcb_info.*): "
+            + "platform TCB level and TDX module not evaluated");
       }
       qeIdentity.ifPresent(q -> qeChecks(q, qeReport, out));
       return;
