@@ -53,9 +53,13 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
+  @Option(names = "--release-after-vmm-exit", defaultValue = "-1", paramLabel = "SECONDS",
+      description = "Release a lease once the VMM process that opened it has been gone this long; -1 (the default) keeps such leases until closed.")
+  long releaseAfterVmmExit;
+
   @Option(names = "--config", paramLabel = "FILE",
       description = "JSON config file; its keys are these options' long names without dashes (stateDir, listen, "
-          + "noTcp, tlsCert, tlsKey, backend, trustEmulatedRoots, metrics, executor, drainSeconds). Command-line options win.")
+          + "noTcp, tlsCert, tlsKey, backend, trustEmulatedRoots, metrics, executor, drainSeconds, releaseAfterVmmExit). Command-line options win.")
   Path config;
 
   @Spec CommandSpec spec;
@@ -130,6 +134,10 @@ final class ServeCommand implements Callable<Integer> {
       err.println("guestmem serve: bad port in --listen " + listen);
       return Main.EXIT_USAGE;
     }
+    if (releaseAfterVmmExit < -1) {
+      err.println("guestmem serve: --release-after-vmm-exit is a number of seconds, or -1 to keep leases of exited VMMs");
+      return Main.EXIT_USAGE;
+    }
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
     GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey)
         .withTrustedEmulatedRoots(trustEmulatedRoots).withDirectExecutor(!"default".equals(executor));
@@ -150,7 +158,8 @@ final class ServeCommand implements Callable<Integer> {
     }
     ServiceManagerNotifier manager = ServiceManagerNotifier.fromEnvironment();
     GuestmemServer server = new GuestmemServer(noTcp ? opts.withoutTcp() : opts)
-        .withServiceManager(manager, ListenFds.fromEnvironment());
+        .withServiceManager(manager, ListenFds.fromEnvironment())
+        .withVmmExitGrace(releaseAfterVmmExit >= 0 ? java.time.Duration.ofSeconds(releaseAfterVmmExit) : null);
     GuestmemServer.Endpoints ep = server.start();
     RestartRecovery.Report restart = server.restartReport();
     PrintWriter out = spec.commandLine().getOut();

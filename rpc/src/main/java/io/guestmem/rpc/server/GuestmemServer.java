@@ -26,6 +26,7 @@ import io.guestmem.rpc.restart.ListenFds;
 import io.guestmem.rpc.restart.ReattachCredentials;
 import io.guestmem.rpc.restart.ReattachInterceptor;
 import io.guestmem.rpc.restart.RestartRecovery;
+import io.guestmem.rpc.restart.VmmExitWatcher;
 import io.grpc.ServerInterceptors;
 import java.time.Clock;
 import java.time.Duration;
@@ -142,6 +143,8 @@ public final class GuestmemServer implements AutoCloseable {
   private ServiceManagerNotifier manager = new ServiceManagerNotifier(null, 0);
   private ListenFds passedFds = ListenFds.none();
   private RestartRecovery.Report restart = RestartRecovery.Report.empty();
+  private Duration vmmExitGrace;
+  private VmmExitWatcher vmmExitWatcher;
 
   public GuestmemServer(Options options) {
     this.options = options;
@@ -155,6 +158,15 @@ public final class GuestmemServer implements AutoCloseable {
   public GuestmemServer withServiceManager(ServiceManagerNotifier manager, ListenFds passed) {
     this.manager = manager;
     this.passedFds = passed;
+    return this;
+  }
+
+  /**
+   * Releases a lease once the process that opened it has been gone for {@code grace}; null (the
+   * default) keeps such leases until they are closed. Call before {@link #start()}.
+   */
+  public GuestmemServer withVmmExitGrace(Duration grace) {
+    this.vmmExitGrace = grace;
     return this;
   }
 
@@ -179,6 +191,10 @@ public final class GuestmemServer implements AutoCloseable {
       restart = RestartRecovery.run(engine, passedFds, manager);
       if (manager.socket().isPresent()) {
         engine.addListener(new FdStore(engine, manager));
+      }
+      if (vmmExitGrace != null) {
+        Duration period = vmmExitGrace.compareTo(Duration.ofSeconds(1)) < 0 ? Duration.ofMillis(Math.max(50, vmmExitGrace.toMillis())) : Duration.ofSeconds(1);
+        vmmExitWatcher = new VmmExitWatcher(engine, vmmExitGrace, period);
       }
       engine.addListener(e -> {
         if (e.kind() == io.guestmem.memory.MemoryEvent.Kind.LEASE_CLOSED) {
@@ -369,6 +385,10 @@ public final class GuestmemServer implements AutoCloseable {
       s.shutdownNow();
     }
     servers.clear();
+    if (vmmExitWatcher != null) {
+      vmmExitWatcher.close();
+      vmmExitWatcher = null;
+    }
     if (fdChannel != null) {
       fdChannel.close();
       fdChannel = null;
