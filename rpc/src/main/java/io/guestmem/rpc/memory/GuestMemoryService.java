@@ -192,13 +192,16 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
     List<StateRange> all = info.ranges();
     int to = (int) Math.min(all.size(), (long) from + pageSize);
     for (int i = from; i < to; i++) {
-      StateRange r = all.get(i);
-      b.addRanges(io.guestmem.rpc.v1.StateRange.newBuilder().setRange(range(r.range())).setState(state(r.state())).setAllocated(r.allocated()));
+      b.addRanges(stateRange(all.get(i)));
     }
     if (to < all.size()) {
       b.setNextPageToken(Integer.toString(to));
     }
     return b.build();
+  }
+
+  static io.guestmem.rpc.v1.StateRange stateRange(StateRange r) {
+    return io.guestmem.rpc.v1.StateRange.newBuilder().setRange(range(r.range())).setState(state(r.state())).setAllocated(r.allocated()).build();
   }
 
   @Override
@@ -315,22 +318,30 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
       if (pageSize < 0 || pageSize > MAX_PAGE_SIZE) {
         throw ErrorMapper.invalid("page_size must be between 1 and " + MAX_PAGE_SIZE);
       }
-      int from = 0;
+      long from = 0;
       if (!req.getPageToken().isEmpty()) {
+        // the token is the byte offset where the next page starts, so pages stay consistent
+        // when the map changes between calls (a range then starts where the last page ended)
         try {
-          from = Integer.parseInt(req.getPageToken());
+          from = Long.parseLong(req.getPageToken());
         } catch (NumberFormatException e) {
           from = -1;
         }
-        if (from < 0) {
+        if (from <= 0 || from % 4096 != 0) {
           throw ErrorMapper.invalid("page_token is not one this service issued");
         }
       }
-      LeaseInfo info = owned(req.getLeaseId(), peer).info();
-      if (from > info.ranges().size()) {
-        throw ErrorMapper.invalid("page_token is past the end (the lease changed since it was issued)");
+      Lease lease = owned(req.getLeaseId(), peer);
+      LeaseInfo info = lease.info();
+      if (from >= info.size() && from != 0) {
+        throw ErrorMapper.invalid("page_token is past the end of the lease");
       }
-      return toProto(info, from, pageSize);
+      List<StateRange> page = lease.rangePage(from, pageSize);
+      io.guestmem.rpc.v1.Lease.Builder b = toProto(info, 0, 0).toBuilder();
+      page.forEach(r -> b.addRanges(stateRange(r)));
+      long end = page.isEmpty() ? info.size() : page.get(page.size() - 1).range().end();
+      b.setNextPageToken(end < info.size() ? Long.toString(end) : "");
+      return b.build();
     });
   }
 
