@@ -200,11 +200,15 @@ public final class SnpVerifier implements TeeVerifier {
     }
     X509CertificateHolder vek = vekChoice.get().certificate();
     VekExtensions ext = null;
-    try {
-      ext = VekExtensions.fromExtensions(vek.getExtensions());
-      out.pass("snp.vek.extensions", HW, "productName " + ext.productName() + ", structVersion " + ext.structVersion());
-    } catch (MalformedLayoutException e) {
-      out.fail("snp.vek.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
+    if (vek.getExtensions() == null) {
+      out.fail("snp.vek.extensions", HW, Reason.CERT_PROFILE, "the " + vekName.toUpperCase() + " has no X.509 extensions");
+    } else {
+      try {
+        ext = VekExtensions.fromExtensions(vek.getExtensions());
+        out.pass("snp.vek.extensions", HW, "productName " + ext.productName() + ", structVersion " + ext.structVersion());
+      } catch (MalformedLayoutException e) {
+        out.fail("snp.vek.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
+      }
     }
     Optional<SnpProduct> product = reportProduct;
     if (ext != null) {
