@@ -23,6 +23,8 @@ final class CaseSpec {
   Optional<String> nonceHex = Optional.empty();
   final List<Mutation> mutations = new ArrayList<>();
   Expected expected;
+  /** The emulator variant whose TCB Info (and its issuer chain) this case uses instead of its own, if any. */
+  Optional<String> tcbInfoFrom = Optional.empty();
 
   CaseSpec(String id, String comment, Instant at) {
     this.id = id;
@@ -52,6 +54,25 @@ final class CaseSpec {
 
   CaseSpec mutate(Mutation m) {
     mutations.add(m);
+    return this;
+  }
+
+  /** SNP: the variant whose ASK/ARK chain (and CRL, with {@code crlToo}) replaces this case's own. */
+  Optional<String> chainFrom = Optional.empty();
+  Optional<String> crlFrom = Optional.empty();
+
+  CaseSpec chainFrom(String variant) {
+    chainFrom = Optional.of(variant);
+    return this;
+  }
+
+  CaseSpec crlFrom(String variant) {
+    crlFrom = Optional.of(variant);
+    return this;
+  }
+
+  CaseSpec tcbInfoFrom(String variant) {
+    tcbInfoFrom = Optional.of(variant);
     return this;
   }
 

@@ -206,6 +206,20 @@ final class SnpVectorSet {
         + "escaping as IllegalArgumentException").mutate(Mutation.set(0x663, 0x02)).tag(GeneratedTags.KNOWN_FINDING_X500)
         .contraindicatedAny();
 
+    // Wrong chains and CRLs: genuine certificates of another product's hierarchy.
+    String milanFiles = variant("milan-v5-files", base(SnpProduct.MILAN, 5));
+    String genoaFiles = variant("genoa-v5-files", base(SnpProduct.GENOA, 5));
+    c(milanFiles, "milan-v5-vcek-files", "Milan v5 with the VCEK, ASK/ARK and CRL given as files").affirming();
+    c(milanFiles, "milan-v5-vcek-with-genoa-chain", "a Milan VCEK checked against the Genoa ASK and ARK (wrong issuer, "
+        + "cross-generation)").chainFrom(genoaFiles).crlFrom(genoaFiles)
+        .contraindicated("snp.chain.root_pinned:untrusted_root", "snp.chain.vcek.issuer:issuer_mismatch",
+            "snp.chain.vcek.signature:cert_signature_invalid");
+    c(milanFiles, "milan-v5-genoa-crl", "the Genoa CRL for a Milan chain: not signed by this ARK").crlFrom(genoaFiles)
+        .contraindicated("snp.crl.issuer:crl_issuer_mismatch", "snp.crl.signature:crl_signature_invalid");
+    c(variant("milan-v5-vcek-unknown-product", base(SnpProduct.MILAN, 5), Delivery.CUSTOM_VCEK, r -> r.withProductName("Rome-B0")),
+        "milan-v5-vcek-product-unknown", "a VCEK whose productName names no SEV-SNP product (Rome-B0)")
+        .contraindicated("snp.vek.product:product_mismatch");
+
     // §2.9 TCB and policy, §2.11.
     c(variant("milan-v5-vmpl-2", base(SnpProduct.MILAN, 5).withVmpl(2)), "milan-v5-vmpl-2-policy-0",
         "report at VMPL 2, policy requires VMPL 0 (CCF#6583)").policy("{\"snp\":{\"vmpl\":0}}")
@@ -239,8 +253,13 @@ final class SnpVectorSet {
     Files.createDirectories(dir);
     GeneratedFiles store = new GeneratedFiles(dir);
     Map<String, Written> written = new LinkedHashMap<>();
+    java.util.Set<String> used = new java.util.HashSet<>(variantOf.values());
+    specs.forEach(sp -> {
+      sp.chainFrom.ifPresent(used::add);
+      sp.crlFrom.ifPresent(used::add);
+    });
     for (var e : variants.entrySet()) {
-      if (!variantOf.containsValue(e.getKey())) {
+      if (!used.contains(e.getKey())) {
         continue;
       }
       Variant v = e.getValue();
@@ -259,6 +278,14 @@ final class SnpVectorSet {
     List<VectorCase> cases = new ArrayList<>();
     for (CaseSpec s : specs) {
       Written w = written.get(variantOf.get(s));
+      if (s.chainFrom.isPresent()) {
+        List<String> certs = new ArrayList<>(w.certificates);
+        certs.set(1, written.get(s.chainFrom.get()).certificates.get(1));
+        w = new Written(w.report, w.certTable, certs, w.crl, w.kds, w.roots);
+      }
+      if (s.crlFrom.isPresent()) {
+        w = new Written(w.report, w.certTable, w.certificates, written.get(s.crlFrom.get()).crl, w.kds, w.roots);
+      }
       Evidence ev = new Evidence(Optional.of(FileRef.of(w.report)), Optional.empty(),
           w.certTable == null ? List.of() : List.of(FileRef.of(w.certTable)), s.mutations);
       AttestationInputs in = new AttestationInputs(ev, w.certificates.stream().map(FileRef::of).toList(),

@@ -160,7 +160,53 @@ final class TdxVectorSet {
         .mutate(Mutation.append("6578747261")).policy("{\"tdx\":{\"rejectNonZeroTrailingBytes\":true}}")
         .contraindicated("tdx.policy.trailing_bytes:trailing_data");
 
+    // §2.1 signature data and certification data (v4 offsets: signature data 0x27C, attestation key 0x2BC,
+    // certification data type 0x2FC and size 0x2FE, QE report 0x302, QE report signature 0x482, QE auth data
+    // size 0x4C2 and data 0x4C4, inner certification data type 0x4E4 and size 0x4E6, PEM chain 0x4EA).
+    c(v4, "v4-outer-cert-data-type-7", "outer certification data type 7 (platform manifest) instead of 6")
+        .mutate(Mutation.set(0x2FC, 7)).contraindicated("tdx.quote.certification_data:malformed_evidence");
+    c(v4, "v4-outer-cert-data-type-5", "outer certification data type 5 (PCK chain) where the QE report certification data (6) is")
+        .mutate(Mutation.set(0x2FC, 5)).contraindicated("tdx.quote.structure:chain_malformed");
+    c(v4, "v4-outer-cert-data-size", "outer certification data size one larger than the data").mutate(Mutation.add(0x2FE, 1))
+        .contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v4, "v4-inner-cert-data-type-7", "inner certification data type 7 instead of 5 (PCK chain)").mutate(Mutation.set(0x4E4, 7))
+        .contraindicated("tdx.quote.certification_data:malformed_evidence");
+    c(v4, "v4-pck-chain-size-0", "inner certification data (PCK chain) of size 0").mutate(Mutation.fill(0x4E6, 4, 0))
+        .contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v4, "v4-qe-auth-size-larger", "QE auth data size 0x40, larger than the 32 bytes present").mutate(Mutation.set(0x4C2, 0x40))
+        .contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v4, "v4-qe-auth-size-smaller", "QE auth data size 0x10, smaller than the 32 bytes present").mutate(Mutation.set(0x4C2, 0x10))
+        .contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v4, "v4-pem-header-byte", "'-----BEGIN' of the PCK chain broken: the chain no longer parses")
+        .mutate(Mutation.set(0x4EA, 'X')).contraindicated("tdx.quote.structure:chain_malformed");
+
     // §2.2 signatures and QE binding.
+    c(v4, "v4-attestation-key-byte", "attestation public key byte changed: quote signature fails and QE.REPORTDATA no longer binds it")
+        .mutate(Mutation.xor(0x2BC, 1)).contraindicated("tdx.quote.signature:signature_invalid",
+            "tdx.qe_report.binding:key_binding_mismatch");
+    c(v4, "v4-qe-report-mrenclave-byte", "QE report byte (MRENCLAVE) changed: QE report signature").mutate(Mutation.xor(0x342, 1))
+        .contraindicated("tdx.qe_report.signature:signature_invalid");
+    c(v4, "v4-qe-report-signature-byte", "QE report signature byte changed").mutate(Mutation.xor(0x482, 1))
+        .contraindicated("tdx.qe_report.signature:signature_invalid");
+    c(v4, "v4-qe-auth-data-byte", "QE auth data byte changed: QE.REPORTDATA no longer binds it").mutate(Mutation.xor(0x4C4, 1))
+        .contraindicated("tdx.qe_report.binding:key_binding_mismatch");
+    c(v4, "v4-qe-mrsigner-byte", "QE report MRSIGNER byte changed: signature, and QE Identity MRSIGNER mismatch")
+        .mutate(Mutation.xor(0x382, 1)).contraindicated("tdx.qe_report.signature:signature_invalid",
+            "tdx.qe_identity.mrsigner:identity_mismatch");
+
+    // §2.4 collateral of another platform: genuinely signed TCB Info whose FMSPC, PCE-ID or TDX module differs.
+    String otherFmspc = variant("v4-fmspc-00806f050000", 4, k -> k.fmspc(Bytes.fromHex("00806f050000")));
+    c(v4, "v4-tcbinfo-fmspc-mismatch", "TCB Info for FMSPC 00806F050000, quote's PCK says 90C06F000000").tcbInfoFrom(otherFmspc)
+        .contraindicated("tdx.tcb_info.fmspc:collateral_mismatch");
+    String otherPceId = variant("v4-pceid-0100", 4, k -> k.pceId(Bytes.fromHex("0100")));
+    c(v4, "v4-tcbinfo-pceid-mismatch", "TCB Info for PCE-ID 0100, quote's PCK says 0000").tcbInfoFrom(otherPceId)
+        .contraindicated("tdx.tcb_info.pce_id:collateral_mismatch");
+    String signer = variant("v4-mrsignerseam-nonzero", 4, k -> k.platform(PLATFORM.withMrSignerSeam(Bytes.fromHex("01" + "00".repeat(47)))));
+    c(signer, "v4-mrsignerseam-mismatch", "MRSIGNERSEAM not the module signer the TCB Info names (zero, Intel)").tcbInfoFrom(v4)
+        .contraindicated("tdx.tdx_module.mrsigner:identity_mismatch");
+    String seamAttrs = variant("v4-seam-attributes-1", 4, k -> k.platform(PLATFORM.withSeamAttributes(1)));
+    c(seamAttrs, "v4-seam-attributes-mismatch", "SEAMATTRIBUTES 1 where the TCB Info requires 0").tcbInfoFrom(v4)
+        .contraindicated("tdx.tdx_module.attributes:identity_mismatch");
     c(v4, "v4-header-byte", "header byte 0x1E (user data) changed: quote signature").mutate(Mutation.xor(0x1E, 1))
         .contraindicated("tdx.quote.signature:signature_invalid");
     c(v4, "v4-body-byte-mrtd", "TD body byte in MRTD (0x30 + 0x88) changed: quote signature").mutate(Mutation.xor(0x30 + 0x88, 1))
@@ -310,8 +356,10 @@ final class TdxVectorSet {
     Files.createDirectories(dir);
     GeneratedFiles store = new GeneratedFiles(dir);
     Map<String, Written> written = new LinkedHashMap<>();
+    java.util.Set<String> used = new java.util.HashSet<>(variantOf.values());
+    specs.forEach(sp -> sp.tcbInfoFrom.ifPresent(used::add));
     for (var e : variants.entrySet()) {
-      if (!variantOf.containsValue(e.getKey())) {
+      if (!used.contains(e.getKey())) {
         continue;
       }
       Variant v = e.getValue();
@@ -339,9 +387,10 @@ final class TdxVectorSet {
     List<VectorCase> cases = new ArrayList<>();
     for (CaseSpec s : specs) {
       Written w = written.get(variantOf.get(s));
+      Written t = s.tcbInfoFrom.map(written::get).orElse(w);
       AttestationInputs in = new AttestationInputs(Evidence.ofFile(FileRef.of(w.quote), s.mutations), List.of(),
-          List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)), Optional.of(FileRef.of(w.tcbInfo)),
-          Optional.of(FileRef.of(w.tcbInfoChain)), Optional.of(FileRef.of(w.qeIdentity)), Optional.of(FileRef.of(w.qeIdentityChain)),
+          List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)), Optional.of(FileRef.of(t.tcbInfo)),
+          Optional.of(FileRef.of(t.tcbInfoChain)), Optional.of(FileRef.of(w.qeIdentity)), Optional.of(FileRef.of(w.qeIdentityChain)),
           Optional.empty(), Optional.empty(), s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
       cases.add(new AttestationCase(s.id, s.comment, s.tags, s.at, in, s.policy, s.expected));
     }
