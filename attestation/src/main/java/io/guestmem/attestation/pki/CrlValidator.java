@@ -6,8 +6,11 @@ import io.guestmem.attestation.CollateralItem;
 import io.guestmem.attestation.Reason;
 import io.guestmem.attestation.collateral.VerifiedCache;
 import java.time.Instant;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.cert.X509CRLEntryHolder;
 import org.bouncycastle.cert.X509CRLHolder;
 import org.bouncycastle.cert.X509CertificateHolder;
@@ -60,6 +63,21 @@ public final class CrlValidator {
                   + entry.getRevocationDate().toInstant());
     }
     return ok;
+  }
+
+  /**
+   * Of the CRLs issued by {@code issuer}, the one to check at {@code at}: one whose window contains
+   * {@code at} (the newest such), else the newest by thisUpdate, so that a stale copy next to a
+   * fresh one (cache and fetch, or two files) is never preferred.
+   */
+  public static Optional<X509CRLHolder> choose(List<X509CRLHolder> crls, X500Name issuer, Instant at) {
+    Comparator<X509CRLHolder> newest = Comparator.comparing(c -> Certificates.window(c)[0]);
+    List<X509CRLHolder> mine = crls.stream().filter(c -> c.getIssuer().equals(issuer)).toList();
+    Optional<X509CRLHolder> current = mine.stream().filter(c -> {
+      Instant[] w = Certificates.window(c);
+      return !at.isBefore(w[0]) && w[1] != null && !at.isAfter(w[1]);
+    }).max(newest);
+    return current.isPresent() ? current : mine.stream().max(newest);
   }
 
   static boolean signedBy(X509CRLHolder crl, X509CertificateHolder issuer, Instant at, VerifiedCache cache) {

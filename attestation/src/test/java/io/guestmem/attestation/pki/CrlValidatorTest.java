@@ -64,4 +64,16 @@ class CrlValidatorTest {
     assertThat(run(crl("Milan"), milan.get(1), Map.of(), Instant.parse("2025-01-01T00:00:00Z")))
         .containsExactly("crl.validity:crl_not_yet_valid");
   }
+
+  @Test
+  void choose_prefersTheCrlWhoseWindowContainsTheTime_elseTheNewest() throws Exception {
+    List<X509CertificateHolder> milan = chain("ask_ark_milan.pem");
+    List<X509CertificateHolder> genoa = chain("ask_ark_genoa.pem");
+    X509CRLHolder m = crl("Milan");
+    X509CRLHolder g = crl("Genoa");
+    assertThat(CrlValidator.choose(List.of(g, m), milan.get(1).getSubject(), IN_WINDOW)).containsSame(m);
+    assertThat(CrlValidator.choose(List.of(m), genoa.get(1).getSubject(), IN_WINDOW)).isEmpty();
+    assertThat(CrlValidator.choose(List.of(m), milan.get(1).getSubject(), Instant.parse("2030-01-01T00:00:00Z")))
+        .as("expired but the only one: still chosen, so the window check reports it").containsSame(m);
+  }
 }

@@ -407,7 +407,7 @@ public final class SnpVerifier implements TeeVerifier {
             Reason.PRODUCT_MISMATCH, "root " + a.name() + " for a " + productName + " report");
       }
     }
-    Optional<X509CRLHolder> crl = crls.stream().filter(c -> c.getIssuer().equals(root.getSubject())).findFirst()
+    Optional<X509CRLHolder> crl = CrlValidator.choose(crls, root.getSubject(), ctx.at())
         .or(() -> crls.stream().findFirst());
     if (crl.isPresent()) {
       Map<String, X509CertificateHolder> subjects = new LinkedHashMap<>();

@@ -350,7 +350,7 @@ public final class TdxVerifier implements TeeVerifier {
       out.notRun("tdx.qe_identity", Reason.COLLATERAL_MISSING, "no QE Identity: QE identity and TCB not evaluated");
     }
 
-    Optional<X509CRLHolder> pckCrl = crls.stream().filter(x -> x.getIssuer().equals(intermediate.getSubject())).findFirst();
+    Optional<X509CRLHolder> pckCrl = CrlValidator.choose(crls, intermediate.getSubject(), ctx.at());
     if (pckCrl.isPresent()) {
       CrlValidator.check("tdx.pck_crl", pckCrl.get(), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
     } else if (!crls.isEmpty() && crls.stream().noneMatch(x -> x.getIssuer().equals(root.getSubject()))) {
@@ -359,7 +359,7 @@ public final class TdxVerifier implements TeeVerifier {
       out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + intermediate.getSubject()
           + ": revocation of the PCK certificate not checked");
     }
-    Optional<X509CRLHolder> rootCrl = crls.stream().filter(x -> x.getIssuer().equals(root.getSubject())).findFirst();
+    Optional<X509CRLHolder> rootCrl = CrlValidator.choose(crls, root.getSubject(), ctx.at());
     if (rootCrl.isPresent()) {
       Map<String, X509CertificateHolder> subjects = new LinkedHashMap<>();
       subjects.put("intermediate", intermediate);
