@@ -46,6 +46,8 @@ class KillAndRestartTest {
   private static final int BLOCK_PAGES = 4;
   private static final int BLOCKS = (int) ((SIZE / PAGE - DATA_PAGES) / BLOCK_PAGES);
   private static final int ACKS_BEFORE_KILL = 80;
+  /** Kill/restart rounds per test: 1 in the build; the long form sets {@code -Dguestmem.fault.rounds=N}. */
+  private static final int ROUNDS = Integer.getInteger("guestmem.fault.rounds", 1);
 
   @TempDir Path tmp;
 
@@ -78,10 +80,12 @@ class KillAndRestartTest {
   }
 
   /** Converts random blocks until the service dies; every acknowledged op is recorded before the next starts. */
-  private static Thread convertLoop(ServiceClient client, String id, Pointer shared, VmmView view) {
+  private static Thread convertLoop(ServiceClient client, String id, Pointer shared, VmmView view, int round) {
+    view.failure.set(null);
+    int first = view.acknowledged.size();
     Thread t = new Thread(() -> {
-      Random rnd = new Random(7);
-      for (int i = 0; ; i++) {
+      Random rnd = new Random(7 + round);
+      for (int i = first; ; i++) {
         int block = rnd.nextInt(BLOCKS);
         PageState to = view.blocks[block] == PageState.PAGE_STATE_PRIVATE ? PageState.PAGE_STATE_SHARED : PageState.PAGE_STATE_PRIVATE;
         Op op = new Op(i, block, to);
@@ -95,7 +99,7 @@ class KillAndRestartTest {
         view.blocks[block] = to;
         if (to == PageState.PAGE_STATE_SHARED) {
           // the guest writes into its newly shared pages
-          long marker = 0x6775657374000000L | i;
+          long marker = 0x6775000000000000L | ((long) round << 32) | i;
           for (int p = 0; p < BLOCK_PAGES; p++) {
             shared.setLong(op.offset() + p * PAGE, marker);
           }
@@ -111,21 +115,43 @@ class KillAndRestartTest {
   }
 
   /** Waits for enough acknowledgements while checking the service's mappings, then kills it. */
-  private static void convertThenKill(ServiceProcess service, Thread loop, VmmView view) throws Exception {
+  private static int convertThenKill(ServiceProcess service, Thread loop, VmmView view, int round) throws Exception {
     long deadline = System.currentTimeMillis() + 30_000;
     int samples = 0;
-    while (view.acknowledged.size() < ACKS_BEFORE_KILL && view.failure.get() == null && System.currentTimeMillis() < deadline) {
+    // kill at a different moment each round
+    int target = view.acknowledged.size() + ACKS_BEFORE_KILL + new Random(round).nextInt(40);
+    while (view.acknowledged.size() < target && view.failure.get() == null && System.currentTimeMillis() < deadline) {
       assertThat(service.maps()).doesNotContain("kvm-gmem");
       samples++;
       Thread.sleep(2);
     }
     assertThat(view.failure.get()).as("conversions failed before the kill").isNull();
-    assertThat(view.acknowledged.size()).isGreaterThanOrEqualTo(ACKS_BEFORE_KILL);
+    assertThat(view.acknowledged.size()).isGreaterThanOrEqualTo(target);
     service.kill9();
     loop.join(30_000);
     assertThat(loop.isAlive()).as("the VMM loop noticed the dead service").isFalse();
-    System.out.printf("kill -9 after %d acknowledged conversions (%d /proc maps samples, none with kvm-gmem); in flight: %s%n",
-        view.acknowledged.size(), samples, view.inFlight.get());
+    System.out.printf("round %d: kill -9 after %d acknowledged conversions in all (%d /proc maps samples, none with kvm-gmem); in flight: %s%n",
+        round, view.acknowledged.size(), samples, view.inFlight.get());
+    return samples;
+  }
+
+  /** After a verified recovery the VMM learns how its in-flight conversion ended and goes on from there. */
+  private static void settleInFlight(GuestMemoryBlockingStub stub, Setup s, VmmView view, int round) {
+    Op flying = view.inFlight.getAndSet(null);
+    if (flying == null) {
+      return;
+    }
+    PageState now = Leases.pages(stub, s.id())[(int) (flying.offset() / PAGE)];
+    System.out.printf("round %d: the conversion in flight at the kill was %s%n", round,
+        now == flying.to() ? "applied (journaled before the kill, not acknowledged)" : "not applied");
+    view.blocks[flying.block()] = now;
+    if (now == PageState.PAGE_STATE_SHARED) {
+      long marker = 0x6775FF0000000000L | ((long) round << 32) | flying.index();
+      for (int p = 0; p < BLOCK_PAGES; p++) {
+        s.shared().setLong(flying.offset() + p * PAGE, marker);
+      }
+      view.markers[flying.block()] = marker;
+    }
   }
 
   /** The recovered map against the VMM's view; the data pages' and the shared blocks' contents. */
@@ -191,32 +217,40 @@ class KillAndRestartTest {
     Path stateDir = stateDir();
     Path log = tmp.resolve("serve.log");
     VmmView view = new VmmView();
-    Setup s;
-    try (ServiceProcess service = ServiceProcess.start(stateDir, null, log)) {
-      try (ServiceClient client = ServiceClient.connect(stateDir)) {
-        s = openAndFill(client, stateDir);
-        Thread loop = convertLoop(client, s.id(), s.shared(), view);
-        convertThenKill(service, loop, view);
+    ServiceProcess service = ServiceProcess.start(stateDir, null, log);
+    ServiceClient client = ServiceClient.connect(stateDir);
+    int samples = 0;
+    try {
+      Setup s = openAndFill(client, stateDir);
+      for (int round = 1; round <= ROUNDS; round++) {
+        samples += convertThenKill(service, convertLoop(client, s.id(), s.shared(), view, round), view, round);
+        client.close();
+        long t0 = System.nanoTime();
+        service = ServiceProcess.start(stateDir, null, log);
+        client = ServiceClient.connect(stateDir);
+        long started = System.nanoTime();
+        GuestMemoryBlockingStub stub = stub(client);
+        assertThat(Leases.get(stub, s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ORPHANED);
+        StatusRuntimeException q = catchThrowableOfType(StatusRuntimeException.class,
+            () -> Leases.convert(stub, s.id(), 0, PAGE, PageState.PAGE_STATE_PRIVATE));
+        assertThat(Leases.reason(q)).isEqualTo("LEASE_QUARANTINED");
+        try (VmmPeer vmm = VmmPeer.connect(stateDir.resolve("guestmem-fd.sock"))) {
+          assertThat(vmm.reattach(s.id(), s.open().getReattachCredential(), s.sharedFd(), s.privateFd(), SIZE).errorReason()).isEqualTo("BAD_FD");
+          VmmPeer.Reply r = vmm.reattach(s.id(), s.open().getReattachCredential(), s.privateFd(), s.sharedFd(), SIZE);
+          assertThat(r.errorReason()).as(r.json().toString()).isEmpty();
+        }
+        System.out.printf("round %d: restart to serving %d ms, re-attach %d ms%n", round, (started - t0) / 1_000_000,
+            (System.nanoTime() - started) / 1_000_000);
+        assertThat(Leases.get(stub(client), s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ACTIVE);
+        assertRecovered(stub(client), s.id(), s.shared(), s.data(), view);
+        settleInFlight(stub(client), s, view, round);
       }
-    }
-    long t0 = System.nanoTime();
-    try (ServiceProcess service = ServiceProcess.start(stateDir, null, log);
-         ServiceClient client = ServiceClient.connect(stateDir)) {
-      long started = System.nanoTime();
-      assertThat(Leases.get(stub(client), s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ORPHANED);
-      StatusRuntimeException q = catchThrowableOfType(StatusRuntimeException.class,
-          () -> Leases.convert(stub(client), s.id(), 0, PAGE, PageState.PAGE_STATE_PRIVATE));
-      assertThat(Leases.reason(q)).isEqualTo("LEASE_QUARANTINED");
-      try (VmmPeer vmm = VmmPeer.connect(stateDir.resolve("guestmem-fd.sock"))) {
-        assertThat(vmm.reattach(s.id(), s.open().getReattachCredential(), s.sharedFd(), s.privateFd(), SIZE).errorReason()).isEqualTo("BAD_FD");
-        VmmPeer.Reply r = vmm.reattach(s.id(), s.open().getReattachCredential(), s.privateFd(), s.sharedFd(), SIZE);
-        assertThat(r.errorReason()).as(r.json().toString()).isEmpty();
-      }
-      long reattached = System.nanoTime();
-      System.out.printf("restart to serving %d ms, re-attach %d ms%n", (started - t0) / 1_000_000, (reattached - started) / 1_000_000);
-      assertThat(Leases.get(stub(client), s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ACTIVE);
-      assertRecovered(stub(client), s.id(), s.shared(), s.data(), view);
+      System.out.printf("re-attach: %d restarts survived, %d acknowledged conversions, 0 lost, %d maps samples without kvm-gmem%n",
+          ROUNDS, view.acknowledged.size(), samples);
       finish(client, service, s);
+    } finally {
+      client.close();
+      service.close();
     }
   }
 
@@ -227,33 +261,41 @@ class KillAndRestartTest {
     Path stateDir = stateDir();
     Path log = tmp.resolve("serve.log");
     VmmView view = new VmmView();
-    Setup s;
+    int samples = 0;
     try (ServiceManagerHarness manager = new ServiceManagerHarness(tmp.resolve("notify.sock"))) {
-      try (ServiceProcess service = ServiceProcess.start(stateDir, manager.address(), log)) {
+      ServiceProcess service = ServiceProcess.start(stateDir, manager.address(), log);
+      ServiceClient client = ServiceClient.connect(stateDir);
+      try {
         assertThat(manager.awaitMessage("READY=1", 10_000)).isTrue();
-        try (ServiceClient client = ServiceClient.connect(stateDir)) {
-          s = openAndFill(client, stateDir);
-          assertThat(manager.awaitStore(Set.of(s.id() + ".private", s.id() + ".shared"), 10_000)).isTrue();
-          Thread loop = convertLoop(client, s.id(), s.shared(), view);
-          convertThenKill(service, loop, view);
+        Setup s = openAndFill(client, stateDir);
+        assertThat(manager.awaitStore(Set.of(s.id() + ".private", s.id() + ".shared"), 10_000)).isTrue();
+        for (int round = 1; round <= ROUNDS; round++) {
+          samples += convertThenKill(service, convertLoop(client, s.id(), s.shared(), view, round), view, round);
+          client.close();
+          Map<String, Integer> stored = manager.store();
+          assertThat(stored).containsOnlyKeys(s.id() + ".private", s.id() + ".shared");
+          long t0 = System.nanoTime();
+          service = ServiceProcess.startWithListenFds(stateDir, manager.address(), stored, tmp.resolve("shim.sock"), log);
+          client = ServiceClient.connect(stateDir);
+          System.out.printf("round %d: restart with LISTEN_FDS to serving %d ms%n", round, (System.nanoTime() - t0) / 1_000_000);
+          // serve's start-up report, once per start
+          assertThat(service.log().split("restart     1 lease\\(s\\) re-adopted from the fd store, 0 quarantined", -1)).hasSize(round + 1);
+          // live again without any help from the VMM
+          assertThat(Leases.get(stub(client), s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ACTIVE);
+          try (VmmPeer vmm = VmmPeer.connect(stateDir.resolve("guestmem-fd.sock"))) {
+            assertThat(vmm.reattach(s.id(), s.open().getReattachCredential(), s.privateFd(), s.sharedFd(), SIZE).errorReason())
+                .isEqualTo("LEASE_NOT_ORPHANED");
+          }
+          assertRecovered(stub(client), s.id(), s.shared(), s.data(), view);
+          settleInFlight(stub(client), s, view, round);
         }
-      }
-      Map<String, Integer> stored = manager.store();
-      assertThat(stored).containsOnlyKeys(s.id() + ".private", s.id() + ".shared");
-      long t0 = System.nanoTime();
-      try (ServiceProcess service = ServiceProcess.startWithListenFds(stateDir, manager.address(), stored, tmp.resolve("shim.sock"), log);
-           ServiceClient client = ServiceClient.connect(stateDir)) {
-        System.out.printf("restart with LISTEN_FDS to serving %d ms%n", (System.nanoTime() - t0) / 1_000_000);
-        assertThat(service.log()).contains("1 lease(s) re-adopted from the fd store, 0 quarantined");
-        // live again without any help from the VMM
-        assertThat(Leases.get(stub(client), s.id()).getStatus()).isEqualTo(LeaseStatus.LEASE_STATUS_ACTIVE);
-        try (VmmPeer vmm = VmmPeer.connect(stateDir.resolve("guestmem-fd.sock"))) {
-          assertThat(vmm.reattach(s.id(), s.open().getReattachCredential(), s.privateFd(), s.sharedFd(), SIZE).errorReason())
-              .isEqualTo("LEASE_NOT_ORPHANED");
-        }
-        assertRecovered(stub(client), s.id(), s.shared(), s.data(), view);
+        System.out.printf("fd store: %d restarts survived, %d acknowledged conversions, 0 lost, %d maps samples without kvm-gmem%n",
+            ROUNDS, view.acknowledged.size(), samples);
         finish(client, service, s);
         assertThat(manager.awaitStore(Set.of(), 10_000)).as("released lease's fds removed from the store").isTrue();
+      } finally {
+        client.close();
+        service.close();
       }
     }
   }
