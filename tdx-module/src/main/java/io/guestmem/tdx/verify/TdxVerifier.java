@@ -442,8 +442,14 @@ public final class TdxVerifier implements TeeVerifier {
       Map<String, X509CertificateHolder> signers) {
     List<X509CertificateHolder> chain = new ArrayList<>(doc.issuerChain());
     if (chain.isEmpty()) {
-      ctx.collateral().certificates().stream()
-          .filter(x -> Certificates.commonName(x.getSubject()).contains("TCB Signing")).findFirst().ifPresent(chain::add);
+      // Intel re-issued the TCB signing certificate with the same serial and key (2018→2025, 2025→2032):
+      // prefer a given one valid both at issueDate and at the appraisal time.
+      List<X509CertificateHolder> candidates = ctx.collateral().certificates().stream()
+          .filter(x -> Certificates.commonName(x.getSubject()).contains("TCB Signing")).toList();
+      candidates.stream().filter(x -> {
+        Instant[] v = Certificates.validity(x);
+        return !issueDate.isBefore(v[0]) && !issueDate.isAfter(v[1]) && !ctx.at().isBefore(v[0]) && !ctx.at().isAfter(v[1]);
+      }).findFirst().or(() -> candidates.stream().findFirst()).ifPresent(chain::add);
     }
     if (chain.size() == 1) {
       chain.add(pckRoot);

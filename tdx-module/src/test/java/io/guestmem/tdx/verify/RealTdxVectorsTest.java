@@ -142,4 +142,30 @@ class RealTdxVectorsTest {
     }
     assertThat(disagreements).as("disagreements with MANIFEST.md").isEmpty();
   }
+
+  @Test
+  void reissuedTcbSigningCertificate_theOneValidAtIssueDateIsUsed() throws Exception {
+    // trustee's TCB Info / QE Identity (issued 2025-10) are signed by Intel's TCB signing key; the 2018
+    // certificate for that key expired 2025-05-21, the re-issued one (same serial and key) is valid.
+    com.fasterxml.jackson.databind.JsonNode j = new com.fasterxml.jackson.databind.ObjectMapper()
+        .readTree(TdxVectors.read("dcap-qvl/tdx_quote_collateral.json"));
+    Path renewed = java.nio.file.Files.writeString(tmp.resolve("renewed-chain.pem"), j.get("tcb_info_issuer_chain").textValue());
+    Instant at = Instant.parse("2025-11-01T00:00:00Z");
+    Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new TdxVerifier());
+    VerificationRequest.Builder both = VerificationRequest.builder().evidence(TdxVectors.read("dcap-qvl/tdx_quote")).at(at)
+        .tcbInfoFile(TdxVectors.path("trustee/tcbInfo.json")).qeIdentityFile(TdxVectors.path("trustee/enclaveIdentity.json"))
+        .certificateFile(TdxVectors.path("go-tdx-guest/tcbinfo_issuer_chain.pem")).certificateFile(renewed);
+    Verdict v = verifiers.verify(both.build());
+    assertThat(v.failures()).extracting(f -> f.id() + ":" + f.reason())
+        .containsExactly("tdx.tcb_info.fmspc:collateral_mismatch");
+    assertThat(v.check("tdx.tcb_info.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.check("tdx.qe_identity.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+
+    Verdict oldOnly = verifiers.verify(VerificationRequest.builder().evidence(TdxVectors.read("dcap-qvl/tdx_quote")).at(at)
+        .tcbInfoFile(TdxVectors.path("trustee/tcbInfo.json"))
+        .certificateFile(TdxVectors.path("go-tdx-guest/tcbinfo_issuer_chain.pem")).build());
+    assertThat(oldOnly.failures()).extracting(f -> f.id() + ":" + f.reason()).containsExactly(
+        "tdx.tcb_info.chain.tcb_signing.validity:cert_expired", "tdx.tcb_info.signer_at_issue:collateral_signer_expired",
+        "tdx.tcb_info.fmspc:collateral_mismatch");
+  }
 }
