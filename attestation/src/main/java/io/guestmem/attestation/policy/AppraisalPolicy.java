@@ -28,7 +28,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A compiled appraisal policy. The JSON form (every key optional; unknown keys are errors):
+ * A compiled appraisal policy, from JSON or the same structure in YAML. The JSON form (every key
+ * optional; unknown keys are errors):
  *
  * <pre>
  * {
@@ -49,6 +50,7 @@ import java.util.Set;
  */
 public final class AppraisalPolicy {
   private static final ObjectMapper JSON = new ObjectMapper();
+  private static final ObjectMapper YAML = new com.fasterxml.jackson.dataformat.yaml.YAMLMapper();
   private static final Set<String> GENERIC_KEYS = Set.of("id", "acceptedTcbStatuses", "deniedAdvisories",
       "minTcbDate", "minTcbEvaluationDataNumber", "maxCollateralAge", "requireCollateral", "nonceBinding");
 
@@ -88,15 +90,27 @@ public final class AppraisalPolicy {
   public static AppraisalPolicy parse(byte[] json, Collection<? extends TeeVerifier> verifiers)
       throws PolicyException {
     JsonNode root;
+    boolean isJson = looksLikeJson(json);
     try {
-      root = JSON.readTree(json);
-    } catch (java.io.IOException e) {
-      throw new PolicyException("policy is not valid JSON: " + e.getMessage(), e);
+      root = isJson ? JSON.readTree(json) : YAML.readTree(json);
+    } catch (java.io.IOException | RuntimeException e) {
+      throw new PolicyException("policy is not valid " + (isJson ? "JSON" : "YAML") + ": " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
       throw new PolicyException("policy must be a JSON object");
     }
     return compile(root, verifiers);
+  }
+
+  /** JSON when the first non-blank character is '{' (or '['), YAML otherwise. */
+  private static boolean looksLikeJson(byte[] text) {
+    for (byte b : text) {
+      if (b == ' ' || b == '\t' || b == '\r' || b == '\n') {
+        continue;
+      }
+      return b == '{' || b == '[';
+    }
+    return true;
   }
 
   static AppraisalPolicy compile(JsonNode root, Collection<? extends TeeVerifier> verifiers) throws PolicyException {

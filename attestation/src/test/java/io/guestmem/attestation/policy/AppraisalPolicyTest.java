@@ -110,4 +110,18 @@ class AppraisalPolicyTest {
     assertThatThrownBy(() -> policy("[1]")).hasMessageContaining("object");
     assertThatThrownBy(() -> policy("{")).isInstanceOf(PolicyException.class);
   }
+
+  @Test
+  void yamlPolicy_compilesLikeItsJson() throws Exception {
+    AppraisalPolicy p = policy("id: policy://yaml\nacceptedTcbStatuses: [UpToDate]\nminTcbEvaluationDataNumber: 17\n"
+        + "maxCollateralAge: P7D\n");
+    assertThat(p.id()).isEqualTo("policy://yaml");
+    Appraisal a = appraisal(tcb("OutOfDate", "2024-03-13T00:00:00Z", 16, List.of()));
+    p.apply(a, null, List.of());
+    assertThat(failures(a.toVerdict(""))).containsExactly("policy.tcb_status:tcb_status_not_accepted",
+        "policy.tcb_evaluation_data_number:tcb_evaluation_number_too_low");
+    assertThatThrownBy(() -> policy("acceptedTcbStatuses: [UpToDate\n")).isInstanceOf(PolicyException.class)
+        .hasMessageContaining("YAML");
+    assertThatThrownBy(() -> policy("bogus: 1\n")).hasMessageContaining("bogus");
+  }
 }
