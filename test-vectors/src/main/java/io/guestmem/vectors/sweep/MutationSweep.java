@@ -61,6 +61,51 @@ public final class MutationSweep {
     }
   }
 
+  /**
+   * The library behind {@code guestmem vectors sweep [PATH…] [--filter GLOB] [--max-bit-flips N]}: sweeps every
+   * positive attestation case (expected affirming or warning, not a known finding) of the group files found under
+   * {@code paths} (none: the bundled vectors), in file order. Groups whose inputs are absent (real vectors
+   * not present) are left out. {@code each} sees every report as it is produced.
+   */
+  public static List<Report> sweepPositives(List<Path> paths, String filterGlob, int maxBitFlips,
+      java.util.function.Consumer<Report> each) throws java.io.IOException, InputFiles.BadInputException, PolicyException {
+    List<Path> files = new ArrayList<>();
+    for (Path p : paths.isEmpty() ? List.of(io.guestmem.vectors.VectorRunner.bundledVectorsDir()) : paths) {
+      files.addAll(io.guestmem.vectors.VectorRunner.groupFiles(p));
+    }
+    java.nio.file.PathMatcher m = filterGlob == null || filterGlob.isBlank() ? null
+        : java.nio.file.FileSystems.getDefault().getPathMatcher("glob:" + filterGlob);
+    List<Report> out = new ArrayList<>();
+    Path scratch = java.nio.file.Files.createTempDirectory("guestmem-sweep-");
+    try {
+      MutationSweep sweep = new MutationSweep(Verifiers.discover(), scratch);
+      for (Path f : files) {
+        VectorGroup g;
+        try {
+          g = io.guestmem.vectors.format.VectorLoader.load(f);
+        } catch (io.guestmem.vectors.format.MalformedVectorException e) {
+          throw new InputFiles.BadInputException(e.getMessage());
+        }
+        if (g.kind() != VectorGroup.Kind.ATTESTATION || AttestationCaseRunner.root(g).isEmpty()) {
+          continue;
+        }
+        for (var vc : g.cases()) {
+          AttestationCase c = (AttestationCase) vc;
+          boolean positive = c.expected().status().map(st -> !st.equals("contraindicated")).orElse(false);
+          boolean selected = m == null || m.matches(Path.of(g.group(), c.id()));
+          if (positive && selected && io.guestmem.vectors.run.KnownFindings.skipReason(c.tags()).isEmpty()) {
+            Report r = sweep.sweep(g, c, maxBitFlips);
+            each.accept(r);
+            out.add(r);
+          }
+        }
+      }
+    } finally {
+      io.guestmem.vectors.Trees.delete(scratch);
+    }
+    return out;
+  }
+
   /** The sweep of one case of {@code group}; the case must be a positive one (affirming or warning). */
   public Report sweep(VectorGroup group, AttestationCase c, int maxBitFlips) throws InputFiles.BadInputException,
       PolicyException {

@@ -34,7 +34,8 @@ import net.jqwik.api.constraints.Size;
  * Random and mutated bytes fed to the TDX and SEV-SNP parsers, the collateral and certificate
  * parsers, the policy parser and the whole verifier: each either parses or fails with its checked
  * exception (or, for the verifier, gives a verdict or refuses the request), and never lets an
- * unchecked exception escape. Seeds are the committed generated vectors; each try applies a few
+ * unchecked exception escape. Parser properties run {@code jqwik.tries.default} tries (1000, see
+ * junit-platform.properties; raise it on the command line for long runs), verifier properties 300. Seeds are the committed generated vectors; each try applies a few
  * random mutations (byte flips, length-field extremes, truncation, insertion, splicing).
  */
 class HostileInputPropertiesTest {
@@ -66,7 +67,7 @@ class HostileInputPropertiesTest {
     return Mutants.mutate(seed, r);
   }
 
-  @Property(tries = 1500)
+  @Property
   void tdxQuoteParser_onlyThrowsMalformedLayout(@ForAll long seed) {
     byte[] b = mutate(new Random(seed).nextBoolean() ? QUOTE_V4 : QUOTE_V5, new Random(seed));
     try {
@@ -77,7 +78,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 500)
+  @Property
   void tdxQuoteParser_onRandomBytes(@ForAll @Size(max = 6000) byte[] b) {
     try {
       Quote.parse(b);
@@ -86,7 +87,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 1500)
+  @Property
   void snpReportAndCertTableParsers_onlyThrowMalformedLayout(@ForAll long seed) {
     Random r = new Random(seed);
     byte[] report = mutate(REPORT, r);
@@ -103,7 +104,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 500)
+  @Property
   void snpReportParser_onRandomBytes(@ForAll @Size(max = 2000) byte[] b) {
     try {
       AttestationReport.parse(b);
@@ -112,7 +113,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 800)
+  @Property
   void collateralJsonParsers_onlyThrowMalformedLayout(@ForAll long seed) {
     Random r = new Random(seed);
     try {
@@ -127,7 +128,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 800)
+  @Property
   void certificateParser_onlyThrowsCertificateParseException(@ForAll long seed) {
     try {
       Certificates.parseAll(mutate(VCEK, new Random(seed)), "fuzz");
@@ -136,7 +137,7 @@ class HostileInputPropertiesTest {
     }
   }
 
-  @Property(tries = 500)
+  @Property
   void policyParser_onlyThrowsPolicyException(@ForAll long seed) {
     byte[] policy = ("{\"acceptedTcbStatuses\":[\"UpToDate\",\"OutOfDate\"],\"maxCollateralAge\":\"P7D\",\"tdx\":{\"allowDebug\":false,"
         + "\"mrTd\":[\"" + "11".repeat(48) + "\"],\"minimumTeeTcbSvn\":\"07010300000000000000000000000000\"},\"snp\":{\"maxVmpl\":1,"
