@@ -102,6 +102,9 @@ public final class TdxVerifier implements TeeVerifier {
     }
     int version = evidence.byteAt(0) | evidence.byteAt(1) << 8;
     int keyType = evidence.byteAt(2) | evidence.byteAt(3) << 8;
+    if (SgxVerifier.isSgxV3(evidence)) {
+      return false;
+    }
     // Deliberately loose (any TEE type): a quote-shaped header with a wrong version, key type or TEE
     // type is then rejected by a check with a reason, not as unrecognizable input. SNP reports have
     // zero bytes where the key type is.
@@ -185,7 +188,7 @@ public final class TdxVerifier implements TeeVerifier {
   private static final Map<String, PckExtensions> PCK_EXTENSIONS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** The PCK SGX extensions, memoized by the certificate's hash (the same leaf signs every quote of a platform). */
-  private static PckExtensions pckExtensions(X509Certificate cert, X509CertificateHolder holder) throws MalformedLayoutException {
+  static PckExtensions pckExtensions(X509Certificate cert, X509CertificateHolder holder) throws MalformedLayoutException {
     String key = Certificates.sha256Hex(holder);
     PckExtensions e = PCK_EXTENSIONS.get(key);
     if (e == null) {
@@ -198,7 +201,7 @@ public final class TdxVerifier implements TeeVerifier {
     return e;
   }
 
-  private static String structureReason(MalformedLayoutException e) {
+  static String structureReason(MalformedLayoutException e) {
     String f = e.field();
     if (f.equals("quote.header.att_key_type")) {
       return Reason.UNSUPPORTED_ALGORITHM;
@@ -226,7 +229,7 @@ public final class TdxVerifier implements TeeVerifier {
     return out.check("tdx.quote.signature", HW, ok, Reason.SIGNATURE_INVALID, detail);
   }
 
-  private static List<X509CertificateHolder> holders(List<X509Certificate> certs, Appraisal out) {
+  static List<X509CertificateHolder> holders(List<X509Certificate> certs, Appraisal out) {
     List<X509CertificateHolder> h = new ArrayList<>();
     for (X509Certificate c : certs) {
       try {
@@ -242,8 +245,13 @@ public final class TdxVerifier implements TeeVerifier {
   /** QE report signature by the PCK key (cached per platform) and the attestation-key binding. */
   private static boolean qeReport(Quote quote, QeReportCertificationData qe, X509CertificateHolder leaf,
       VerificationContext ctx, Appraisal out) {
-    byte[] report = quote.qeReportBytes().orElseThrow().toByteArray();
-    byte[] sig = qe.qeReportSignature().toByteArray();
+    return qeReport("tdx", quote.qeReportBytes().orElseThrow().toByteArray(), qe.qeReportSignature().toByteArray(),
+        quote.signatureData().attestationKey().toByteArray(), qe.qeAuthData().toByteArray(), qe.qeReport(), leaf, ctx, out);
+  }
+
+  /** QE report signature by the PCK key (cached per platform) and the attestation-key binding, for TDX and SGX quotes. */
+  static boolean qeReport(String tee, byte[] report, byte[] sig, byte[] attestationKey, byte[] authData,
+      SgxReportBody qeReport, X509CertificateHolder leaf, VerificationContext ctx, Appraisal out) {
     String key = "qesig:" + Certificates.sha256Hex(report) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(leaf);
     boolean sigOk = ctx.cache().getOrVerify(key, ctx.at(), () -> {
       try {
@@ -254,21 +262,21 @@ public final class TdxVerifier implements TeeVerifier {
         return Optional.<VerifiedCache.Verified<Boolean>>empty();
       }
     }).isPresent();
-    out.check("tdx.qe_report.signature", HW, sigOk, Reason.SIGNATURE_INVALID,
+    out.check(tee + ".qe_report.signature", HW, sigOk, Reason.SIGNATURE_INVALID,
         "ECDSA P-256/SHA-256 over the 384-byte QE report with the PCK key");
     byte[] expected;
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
-      sha.update(quote.signatureData().attestationKey().toByteArray());
-      sha.update(qe.qeAuthData().toByteArray());
+      sha.update(attestationKey);
+      sha.update(authData);
       expected = sha.digest();
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException("SHA-256 is mandatory", e);
     }
-    byte[] rd = qe.qeReport().reportData().toByteArray();
+    byte[] rd = qeReport.reportData().toByteArray();
     boolean low = MessageDigest.isEqual(Arrays.copyOf(rd, 32), expected);
     boolean highZero = Arrays.equals(Arrays.copyOfRange(rd, 32, 64), new byte[32]);
-    boolean bindOk = out.check("tdx.qe_report.binding", HW, low && highZero, Reason.KEY_BINDING_MISMATCH,
+    boolean bindOk = out.check(tee + ".qe_report.binding", HW, low && highZero, Reason.KEY_BINDING_MISMATCH,
         !low ? "QE REPORTDATA[0..32) is not SHA-256(attestation key || QE auth data)"
             : !highZero ? "QE REPORTDATA[0..32) binds the key, but REPORTDATA[32..64) is not zero (go-tdx-guest rejects, QVL ignores)"
                 : "REPORTDATA = SHA-256(attestation key || QE auth data) || zeros");
@@ -382,7 +390,7 @@ public final class TdxVerifier implements TeeVerifier {
   }
 
   /** Fetches one PCS/PCCS response into the fetcher's cache; a failure is listed as not run. */
-  private static boolean fetch(CollateralFetcher f, String pathAndQuery, String file, String chainHeader, Appraisal out) {
+  static boolean fetch(CollateralFetcher f, String pathAndQuery, String file, String chainHeader, Appraisal out) {
     try {
       f.ensure(CollateralFetcher.Service.INTEL_PCS, pathAndQuery, file, Optional.ofNullable(chainHeader));
       return true;
@@ -394,22 +402,28 @@ public final class TdxVerifier implements TeeVerifier {
 
   private static Optional<TcbInfo> tcbInfo(SignedDocument doc, PckExtensions ext, X509CertificateHolder pckRoot,
       VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
+    return tcbInfo("tdx", TcbInfo.ID_TDX, doc, ext, pckRoot, ctx, out, signers);
+  }
+
+  /** A TCB Info response checked as {@code <tee>.tcb_info.*}, which must have id {@code expectedId}, version 3. */
+  static Optional<TcbInfo> tcbInfo(String tee, String expectedId, SignedDocument doc, PckExtensions ext,
+      X509CertificateHolder pckRoot, VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<TcbInfo> signed;
     try {
       signed = PARSED_TCB_INFO.parse(doc.body(), TcbInfo::parseResponse);
     } catch (MalformedLayoutException e) {
-      out.fail("tdx.tcb_info.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
+      out.fail(tee + ".tcb_info.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();
     }
     TcbInfo info = signed.body();
-    boolean ok = signedCollateral("tdx.tcb_info", doc, signed.signedBody(), signed.signature(), info.issueDate(),
+    boolean ok = signedCollateral(tee + ".tcb_info", doc, signed.signedBody(), signed.signature(), info.issueDate(),
         info.nextUpdate(), pckRoot, ctx, out, signers);
-    ok &= out.check("tdx.tcb_info.id", HW, info.id().equals(TcbInfo.ID_TDX) && info.version() == TcbInfo.VERSION_3,
-        Reason.COLLATERAL_MISMATCH, "id " + info.id() + ", version " + info.version() + " (TDX, 3 required)");
+    ok &= out.check(tee + ".tcb_info.id", HW, info.id().equals(expectedId) && info.version() == TcbInfo.VERSION_3,
+        Reason.COLLATERAL_MISMATCH, "id " + info.id() + ", version " + info.version() + " (" + expectedId + ", 3 required)");
     if (ext != null) {
-      ok &= out.check("tdx.tcb_info.fmspc", HW, info.fmspc().equals(ext.fmspc()), Reason.COLLATERAL_MISMATCH,
+      ok &= out.check(tee + ".tcb_info.fmspc", HW, info.fmspc().equals(ext.fmspc()), Reason.COLLATERAL_MISMATCH,
           "TCB Info FMSPC " + info.fmspc().hex() + ", PCK FMSPC " + ext.fmspc().hex());
-      ok &= out.check("tdx.tcb_info.pce_id", HW, info.pceId().equals(ext.pceId()), Reason.COLLATERAL_MISMATCH,
+      ok &= out.check(tee + ".tcb_info.pce_id", HW, info.pceId().equals(ext.pceId()), Reason.COLLATERAL_MISMATCH,
           "TCB Info PCE-ID " + info.pceId().hex() + ", PCK PCE-ID " + ext.pceId().hex());
     }
     return ok ? Optional.of(info) : Optional.empty();
@@ -417,18 +431,24 @@ public final class TdxVerifier implements TeeVerifier {
 
   private static Optional<QeIdentity> qeIdentity(SignedDocument doc, X509CertificateHolder pckRoot,
       VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
+    return qeIdentity("tdx", QeIdentity.ID_TD_QE, doc, pckRoot, ctx, out, signers);
+  }
+
+  /** A QE Identity response checked as {@code <tee>.qe_identity.*}, which must have id {@code expectedId}, version 2. */
+  static Optional<QeIdentity> qeIdentity(String tee, String expectedId, SignedDocument doc, X509CertificateHolder pckRoot,
+      VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<QeIdentity> signed;
     try {
       signed = PARSED_QE_IDENTITY.parse(doc.body(), QeIdentity::parseResponse);
     } catch (MalformedLayoutException e) {
-      out.fail("tdx.qe_identity.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
+      out.fail(tee + ".qe_identity.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();
     }
     QeIdentity qe = signed.body();
-    boolean ok = signedCollateral("tdx.qe_identity", doc, signed.signedBody(), signed.signature(), qe.issueDate(),
+    boolean ok = signedCollateral(tee + ".qe_identity", doc, signed.signedBody(), signed.signature(), qe.issueDate(),
         qe.nextUpdate(), pckRoot, ctx, out, signers);
-    ok &= out.check("tdx.qe_identity.id", HW, qe.id().equals(QeIdentity.ID_TD_QE) && qe.version() == QeIdentity.VERSION_2,
-        Reason.COLLATERAL_MISMATCH, "id " + qe.id() + ", version " + qe.version() + " (TD_QE, 2 required)");
+    ok &= out.check(tee + ".qe_identity.id", HW, qe.id().equals(expectedId) && qe.version() == QeIdentity.VERSION_2,
+        Reason.COLLATERAL_MISMATCH, "id " + qe.id() + ", version " + qe.version() + " (" + expectedId + ", 2 required)");
     return ok ? Optional.of(qe) : Optional.empty();
   }
 
@@ -437,7 +457,7 @@ public final class TdxVerifier implements TeeVerifier {
    * certificates, ending at the pinned root), signer validity at issueDate, ECDSA over the raw
    * served body bytes (cached by body and signer), and the issueDate/nextUpdate window.
    */
-  private static boolean signedCollateral(String prefix, SignedDocument doc, Bytes signedBody, Bytes signature,
+  static boolean signedCollateral(String prefix, SignedDocument doc, Bytes signedBody, Bytes signature,
       Instant issueDate, Instant nextUpdate, X509CertificateHolder pckRoot, VerificationContext ctx, Appraisal out,
       Map<String, X509CertificateHolder> signers) {
     List<X509CertificateHolder> chain = new ArrayList<>(doc.issuerChain());
@@ -502,19 +522,24 @@ public final class TdxVerifier implements TeeVerifier {
   // ---- TCB evaluation ----
 
   private static Optional<TcbStatus> qeChecks(QeIdentity qe, SgxReportBody report, Appraisal out) {
-    out.check("tdx.qe_identity.mrsigner", HW, qe.mrSigner().equals(report.mrSigner()), Reason.IDENTITY_MISMATCH,
+    return qeChecks("tdx", qe, report, out);
+  }
+
+  /** QE identity match and TCB level, as {@code <tee>.qe_identity.*}. */
+  static Optional<TcbStatus> qeChecks(String tee, QeIdentity qe, SgxReportBody report, Appraisal out) {
+    out.check(tee + ".qe_identity.mrsigner", HW, qe.mrSigner().equals(report.mrSigner()), Reason.IDENTITY_MISMATCH,
         "QE MRSIGNER " + report.mrSigner().hex());
-    out.check("tdx.qe_identity.isvprodid", HW, qe.isvProdId() == report.isvProdId(), Reason.IDENTITY_MISMATCH,
+    out.check(tee + ".qe_identity.isvprodid", HW, qe.isvProdId() == report.isvProdId(), Reason.IDENTITY_MISMATCH,
         "QE ISVPRODID " + report.isvProdId() + ", expected " + qe.isvProdId());
     long misc = report.miscSelect() & qe.miscselectMaskValue();
-    out.check("tdx.qe_identity.miscselect", HW, misc == qe.miscselectValue(), Reason.IDENTITY_MISMATCH,
+    out.check(tee + ".qe_identity.miscselect", HW, misc == qe.miscselectValue(), Reason.IDENTITY_MISMATCH,
         String.format("MISCSELECT 0x%08x & mask 0x%08x = 0x%08x, expected 0x%08x", report.miscSelect(),
             qe.miscselectMaskValue(), misc, qe.miscselectValue()));
-    out.check("tdx.qe_identity.attributes", HW, masked(report.attributes(), qe.attributesMask(), qe.attributes()),
+    out.check(tee + ".qe_identity.attributes", HW, masked(report.attributes(), qe.attributesMask(), qe.attributes()),
         Reason.IDENTITY_MISMATCH, "ATTRIBUTES " + report.attributes().hex() + " & mask " + qe.attributesMask().hex()
             + ", expected " + qe.attributes().hex());
     Optional<QeIdentity.QeTcbLevel> level = qe.tcbLevels().stream().filter(l -> l.isvSvn() <= report.isvSvn()).findFirst();
-    out.check("tdx.qe_identity.tcb_level", HW, level.isPresent(), Reason.NO_MATCHING_TCB_LEVEL,
+    out.check(tee + ".qe_identity.tcb_level", HW, level.isPresent(), Reason.NO_MATCHING_TCB_LEVEL,
         "QE ISVSVN " + report.isvSvn() + level.map(l -> " matches level isvsvn " + l.isvSvn() + " (" + l.tcbStatus().pcsName()
             + ")").orElse(" is below every QE TCB level"));
     return level.map(QeIdentity.QeTcbLevel::tcbStatus);

@@ -72,8 +72,6 @@ class RealTdxVectorsTest {
             Coll.QVL_OUTDATED, QVL_OUTDATED, TrustStatus.CONTRAINDICATED, null, "tdx.tcb_level:no_matching_tcb_level"),
         c("cos-113 (8000-byte buffer, zero padding) signature and chain only", "go-tdx-guest/cos-113-tdx-quote.dat",
             Coll.NONE, Instant.parse("2025-01-01T00:00:00Z"), TrustStatus.WARNING, null),
-        c("SGX v3 quote: not a TDX quote", "dcap-qvl/sgx_quote", Coll.NONE, QVL_TDX, TrustStatus.CONTRAINDICATED, null,
-            "tdx.quote.structure:unsupported_version"),
         c("dcap-qvl tdx_quote given the TCB Info of another FMSPC", "dcap-qvl/tdx_quote", Coll.QVL_OUTDATED_TCB_FILE,
             QVL_OUTDATED, TrustStatus.CONTRAINDICATED, null, "tdx.tcb_info.fmspc:collateral_mismatch"),
 

@@ -34,6 +34,7 @@ final class TdxVectors {
       Map.entry("dcap-qvl/tdx_quote_collateral.json", "b0a5f5fd620a8881b1eda45261fdf30dd930b49aff93231556645c81fcb4c0bc"),
       Map.entry("dcap-qvl/tdx_quote_outdated", "4c453ea417a7863ed67c215fe4735d91e26f359c760e5984a277866d8d5758e9"),
       Map.entry("dcap-qvl/tdx_quote_outdated_collateral.json", "05e91466e56352166c15a73654147c3d95d6f4ffa62bd150c3c8cbb1d75c3b15"),
+      Map.entry("dcap-qvl/sgx_quote_collateral.json", "bdd694bbe50f3a2a1cfe12f9e2bd83125921107a368edcf10780a5523b8501ce"),
       Map.entry("dcap-qvl/sgx_quote", "f8b81014b6e443609746822194910f5dc1c92c322fa0584298d1e33e505ca3b5"),
       Map.entry("trustee/tcbInfo.json", "06c50be9bc9c042a45675bcba09ae381c61b5d3a017a41cb12e9312387e3898c"),
       Map.entry("trustee/enclaveIdentity.json", "1ebffe572e3b77f5917be8e75dde4b66af13438e65f09fd5011a12b70f7e9a5d"),
