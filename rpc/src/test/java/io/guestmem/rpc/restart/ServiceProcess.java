@@ -66,8 +66,14 @@ final class ServiceProcess implements AutoCloseable {
 
   /** Starts {@code guestmem serve}; {@code notifySocket} may be null. Waits (bounded) until it serves. */
   static ServiceProcess start(Path stateDir, String notifySocket, Path log) throws IOException, InterruptedException {
+    return start(stateDir, notifySocket, Map.of(), log);
+  }
+
+  /** As {@link #start(Path, String, Path)}, with extra environment variables. */
+  static ServiceProcess start(Path stateDir, String notifySocket, Map<String, String> env, Path log) throws IOException, InterruptedException {
     Files.deleteIfExists(stateDir.resolve("endpoints.json"));
     ProcessBuilder pb = new ProcessBuilder(serveCommand(stateDir)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    pb.environment().putAll(env);
     if (notifySocket != null) {
       pb.environment().put("NOTIFY_SOCKET", notifySocket);
     }
@@ -133,6 +139,12 @@ final class ServiceProcess implements AutoCloseable {
 
   long pid() {
     return process.pid();
+  }
+
+  /** SIGTERM; the exit status once it is gone, or empty if it is still running after {@code seconds}. */
+  java.util.OptionalInt terminate(long seconds) throws InterruptedException {
+    process.destroy();
+    return process.waitFor(seconds, TimeUnit.SECONDS) ? java.util.OptionalInt.of(process.exitValue()) : java.util.OptionalInt.empty();
   }
 
   /** SIGKILL, and wait (bounded) until it is gone. */
