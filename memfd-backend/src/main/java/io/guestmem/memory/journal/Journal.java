@@ -54,17 +54,40 @@ public final class Journal implements AutoCloseable {
   public static final int SCHEMA_VERSION = 1;
 
   private final Connection db;
-  private final PreparedStatement insertRecord;
-  private final PreparedStatement deleteRecord;
+  private PreparedStatement insertRecord;
+  private PreparedStatement deleteRecord;
   private boolean closed;
   /** The seq the next record gets; this connection is the only writer (exclusive lock). */
   private long nextSeq;
 
   private Journal(Connection db) throws SQLException {
     this.db = db;
+    prepareStatements();
+  }
+
+  private void prepareStatements() throws SQLException {
     this.insertRecord = db.prepareStatement(
         "INSERT INTO journal(seq, time_ms, lease_id, kind, state, ranges) VALUES (?, ?, ?, ?, ?, ?)");
     this.deleteRecord = db.prepareStatement("DELETE FROM journal WHERE seq = ?");
+  }
+
+  /**
+   * After a failed write (SQLITE_FULL, SQLITE_IOERR…) sqlite-jdbc leaves the reused statements
+   * unusable ("statement is not executing"); prepare them again so that the journal works once
+   * the cause is gone (space freed), without a restart. Nothing was committed by the failed write.
+   */
+  private void recoverStatements() {
+    try {
+      insertRecord.close();
+      deleteRecord.close();
+    } catch (SQLException ignored) {
+      // replaced below either way
+    }
+    try {
+      prepareStatements();
+    } catch (SQLException ignored) {
+      // still failing: the next write reports it
+    }
   }
 
   /** Opens (creating if needed) the journal in {@code stateDir}. */
@@ -213,6 +236,7 @@ public final class Journal implements AutoCloseable {
         db.setAutoCommit(true);
       }
     } catch (SQLException e) {
+      recoverStatements();
       throw failed("insert lease " + r.id(), e);
     }
   }
@@ -234,6 +258,7 @@ public final class Journal implements AutoCloseable {
       live();
       return insert(leaseId, kind, to, ranges);
     } catch (SQLException e) {
+      recoverStatements();
       throw failed("append " + kind + " for " + leaseId, e);
     }
   }
@@ -248,6 +273,7 @@ public final class Journal implements AutoCloseable {
       deleteRecord.setLong(1, seq);
       deleteRecord.executeUpdate();
     } catch (SQLException e) {
+      recoverStatements();
       throw failed("retract record " + seq, e);
     }
   }

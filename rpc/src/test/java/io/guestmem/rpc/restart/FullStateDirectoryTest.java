@@ -112,7 +112,13 @@ class FullStateDirectoryTest {
       assertThat(Leases.reason(open)).isIn("JOURNAL_FAILED", "REATTACH_CREDENTIAL_NOT_RECORDED");
 
       Files.delete(filler);
-      // space is back; after a restart every acknowledged conversion, and nothing else, is in the journal
+      // space is back: the running service records conversions again, without a restart
+      int p0 = 1;
+      PageState back = model[p0] == PageState.PAGE_STATE_PRIVATE ? PageState.PAGE_STATE_SHARED : PageState.PAGE_STATE_PRIVATE;
+      Leases.convert(stub, id, p0 * PAGE, PAGE, back);
+      model[p0] = back;
+      assertThat(Leases.pages(stub, id)).containsExactly(model);
+      // after a restart every acknowledged conversion, and nothing else, is in the journal
       client.close();
       server.shutdown(2);
       server = new GuestmemServer(GuestmemServer.Options.defaults(stateDir).withoutTcp().withBackend(backend).withMetrics("127.0.0.1", -1));
