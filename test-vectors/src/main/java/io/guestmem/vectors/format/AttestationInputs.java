@@ -9,7 +9,8 @@ import java.util.Optional;
  * {@code io.guestmem.attestation.VerificationRequest}: certificates and CRLs (PEM or DER), PCS
  * TCB Info / QE Identity bodies with their issuer chains, a collateral directory in PCS/KDS
  * mirror layout, a dcap-qvl collateral bundle (laid out as such a directory in a temporary
- * directory at run time), the directory of emulated roots to trust, and a nonce (hex).
+ * directory at run time, given as that directory or, with {@code bundleAsFiles}, as its TCB Info,
+ * QE Identity, issuer chains and CRLs one by one, as the SGX verifier needs them), the directory of emulated roots to trust, and a nonce (hex).
  */
 public record AttestationInputs(
     Evidence evidence,
@@ -21,6 +22,7 @@ public record AttestationInputs(
     Optional<FileRef> qeIdentityChain,
     Optional<FileRef> collateralDir,
     Optional<FileRef> collateralBundle,
+    boolean bundleAsFiles,
     Optional<FileRef> trustedEmulatedRoots,
     Optional<String> nonceHex) {
   public AttestationInputs {

@@ -148,7 +148,8 @@ public final class VectorLoader {
 
     AttestationInputs inputs(JsonNode n, String p) throws MalformedVectorException {
       object(n, p, Set.of("evidence", "evidenceAppend", "mutations", "certificates", "crls", "tcbInfo", "tcbInfoChain",
-          "qeIdentity", "qeIdentityChain", "collateralDir", "collateralBundle", "trustedEmulatedRoots", "nonce"),
+          "qeIdentity", "qeIdentityChain", "collateralDir", "collateralBundle", "collateralBundleAs", "trustedEmulatedRoots",
+          "nonce"),
           Set.of("evidence"));
       JsonNode ev = n.get("evidence");
       Optional<FileRef> evFile = Optional.empty();
@@ -171,12 +172,19 @@ public final class VectorLoader {
         }
       }
       Optional<String> nonce = n.has("nonce") ? Optional.of(hex(n, p, "nonce")) : Optional.empty();
+      boolean bundleAsFiles = false;
+      if (n.has("collateralBundleAs")) {
+        if (!n.has("collateralBundle")) {
+          throw bad(p + ".collateralBundleAs", "only with collateralBundle");
+        }
+        bundleAsFiles = oneOf(n, p, "collateralBundleAs", List.of("directory", "files")).equals("files");
+      }
       return new AttestationInputs(new Evidence(evFile, evHex, append, mutations),
           n.has("certificates") ? fileRefs(n, p, "certificates") : List.of(),
           n.has("crls") ? fileRefs(n, p, "crls") : List.of(),
           optFile(n, p, "tcbInfo"), optFile(n, p, "tcbInfoChain"), optFile(n, p, "qeIdentity"),
           optFile(n, p, "qeIdentityChain"), optFile(n, p, "collateralDir"), optFile(n, p, "collateralBundle"),
-          optFile(n, p, "trustedEmulatedRoots"), nonce);
+          bundleAsFiles, optFile(n, p, "trustedEmulatedRoots"), nonce);
     }
 
     Mutation mutation(JsonNode n, String p) throws MalformedVectorException {

@@ -89,6 +89,9 @@ public final class VectorWriter {
     i.qeIdentityChain().ifPresent(f -> in.set("qeIdentityChain", file(f)));
     i.collateralDir().ifPresent(f -> in.set("collateralDir", file(f)));
     i.collateralBundle().ifPresent(f -> in.set("collateralBundle", file(f)));
+    if (i.bundleAsFiles()) {
+      in.put("collateralBundleAs", "files");
+    }
     i.trustedEmulatedRoots().ifPresent(f -> in.set("trustedEmulatedRoots", file(f)));
     i.nonceHex().ifPresent(h -> in.put("nonce", h));
     c.policyJson().ifPresent(p -> {

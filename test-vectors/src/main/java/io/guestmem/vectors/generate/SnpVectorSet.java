@@ -290,7 +290,7 @@ final class SnpVectorSet {
           w.certTable == null ? List.of() : List.of(FileRef.of(w.certTable)), s.mutations);
       AttestationInputs in = new AttestationInputs(ev, w.certificates.stream().map(FileRef::of).toList(),
           w.crl == null ? List.of() : List.of(FileRef.of(w.crl)), Optional.empty(), Optional.empty(), Optional.empty(),
-          Optional.empty(), Optional.ofNullable(w.kds).map(FileRef::of), Optional.empty(),
+          Optional.empty(), Optional.ofNullable(w.kds).map(FileRef::of), Optional.empty(), false,
           s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
       cases.add(new AttestationCase(s.id, s.comment, s.tags, s.at, in, s.policy, s.expected));
     }

@@ -150,6 +150,10 @@ final class TdxVectorSet {
         .contraindicated("tdx.quote.structure:malformed_evidence");
     c(v5, "v5-body-type-3-size-584", "v5 body type 3 (TD 1.5) with size 584 (0x288 -> 0x248)").mutate(Mutation.set(0x32, 0x48))
         .contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v5, "v5-body-size-999", "v5 body size 999 for type 3 (648 expected)").mutate(Mutation.set(0x32, 0xE7))
+        .mutate(Mutation.set(0x33, 0x03)).contraindicated("tdx.quote.structure:malformed_evidence");
+    c(v4, "v4-missing-evidence", "no evidence at all (an empty buffer): the request is refused, never affirmed (cmcp#290)")
+        .mutate(Mutation.truncate(0)).requestError("bad_offset");
     c(v5, "v5-body-type-4", "v5 body type 4 (unknown)").mutate(Mutation.set(0x30, 4))
         .contraindicated("tdx.quote.structure:unsupported_version");
     c(v4, "v4-signature-data-length", "signature-data length low byte := 0x10 at 0x278 (as go-tdx-guest): "
@@ -342,6 +346,16 @@ final class TdxVectorSet {
     c(v5, "v5-fuzz-pem-name-byte", "fuzz regression: one base64 character of a certificate name in the PEM chain changed (0xCCF), "
         + "so the name holds invalid UTF-8; must be rejected, found escaping as IllegalArgumentException")
         .mutate(Mutation.set(0xCCF, 0x6E)).tag(GeneratedTags.KNOWN_FINDING_X500).contraindicatedAny();
+    for (String[] f : new String[][] {{"mrSeam", "[\"" + "33".repeat(48) + "\"]", "mr_seam"},
+        {"rtmr0", "\"" + "44".repeat(48) + "\"", "rtmr0"}, {"mrOwner", "\"" + "55".repeat(48) + "\"", "mr_owner"},
+        {"mrOwnerConfig", "\"" + "66".repeat(48) + "\"", "mr_owner_config"},
+        {"reportData", "\"" + "77".repeat(64) + "\"", "report_data"},
+        {"tdAttributes", "{\"value\":\"0100000000000000\",\"mask\":\"0100000000000000\"}", "td_attributes"},
+        {"xfam", "{\"value\":\"ffffffffffffffff\",\"mask\":\"ffffffffffffffff\"}", "xfam"},
+        {"qeVendorId", "\"" + "00".repeat(16) + "\"", "qe_vendor_id"}}) {
+      c(v4, "v4-policy-" + f[2].replace('_', '-'), f[0] + " differs from the policy's reference value")
+          .policy("{\"tdx\":{\"" + f[0] + "\":" + f[1] + "}}").contraindicated("tdx.policy." + f[2] + ":reference_value_mismatch");
+    }
     c(v4, "v4-minimum-pce-svn", "PCESVN 13 below a policy minimum of 14").policy("{\"tdx\":{\"minimumPceSvn\":14}}")
         .contraindicated("tdx.policy.minimum_pce_svn:below_minimum");
   }
@@ -391,7 +405,7 @@ final class TdxVectorSet {
       AttestationInputs in = new AttestationInputs(Evidence.ofFile(FileRef.of(w.quote), s.mutations), List.of(),
           List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)), Optional.of(FileRef.of(t.tcbInfo)),
           Optional.of(FileRef.of(t.tcbInfoChain)), Optional.of(FileRef.of(w.qeIdentity)), Optional.of(FileRef.of(w.qeIdentityChain)),
-          Optional.empty(), Optional.empty(), s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
+          Optional.empty(), Optional.empty(), false, s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
       cases.add(new AttestationCase(s.id, s.comment, s.tags, s.at, in, s.policy, s.expected));
     }
     return new VectorGroup(dir.resolve(GROUP + ".vectors.json"), GROUP, VectorGroup.Kind.ATTESTATION,

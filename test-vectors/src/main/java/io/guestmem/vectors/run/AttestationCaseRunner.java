@@ -119,7 +119,21 @@ public final class AttestationCaseRunner {
       } catch (IOException e) {
         throw new InputFiles.BadInputException("cannot create a scratch directory: " + e.getMessage());
       }
-      b.collateralDir(InputFiles.layOutDcapQvlBundle(bundle, dir));
+      InputFiles.layOutDcapQvlBundle(bundle, dir);
+      if (in.bundleAsFiles()) {
+        try (var files = Files.list(dir.resolve("tdx/certification/v4/tcb"))) {
+          Path tcb = files.filter(f -> !f.toString().endsWith(".issuer-chain")).findFirst()
+              .orElseThrow(() -> new InputFiles.BadInputException("the bundle has no TCB Info"));
+          b.tcbInfoFile(tcb).tcbInfoChainFile(Path.of(tcb + ".issuer-chain"));
+        } catch (IOException e) {
+          throw new InputFiles.BadInputException("cannot list the laid-out bundle: " + e.getMessage());
+        }
+        b.qeIdentityFile(dir.resolve("tdx/certification/v4/qe/identity"))
+            .qeIdentityChainFile(dir.resolve("tdx/certification/v4/qe/identity.issuer-chain"))
+            .crlFile(dir.resolve("sgx/certification/v4/pckcrl/platform")).crlFile(dir.resolve("sgx/certification/v4/rootcacrl"));
+      } else {
+        b.collateralDir(dir);
+      }
     }
     if (in.trustedEmulatedRoots().isPresent()) {
       b.trustedEmulatedRootsDir(InputFiles.resolve(root, in.trustedEmulatedRoots().get()));

@@ -116,7 +116,7 @@ public final class MutationSweep {
         "inputs of " + group.group() + " are absent"));
     byte[] original = AttestationCaseRunner.evidence(root, c.inputs());
     SignedLayout layout = SignedLayout.of(original).orElseThrow(() -> new InputFiles.BadInputException(
-        c.id() + ": evidence is neither a TDX quote v4/v5 nor an SNP report"));
+        c.id() + ": evidence is neither a TDX quote v4/v5, an SGX quote v3 nor an SNP report"));
     List<String> accepted = new ArrayList<>();
     List<String> exceptions = new ArrayList<>();
     Map<String, Integer> reasons = new TreeMap<>();

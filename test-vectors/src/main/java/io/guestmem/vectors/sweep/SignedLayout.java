@@ -7,7 +7,7 @@ import java.util.TreeSet;
 
 /**
  * Where the signed region ends and where the field boundaries lie in a TDX quote (DCAP quote
- * v4/v5: header, body, signature data, QE report certification data) or an SEV-SNP
+ * v4/v5: header, body, signature data, QE report certification data), an SGX ECDSA quote v3, or an SEV-SNP
  * ATTESTATION_REPORT (ABI spec 56860, table 23), read from the evidence bytes themselves with
  * bounds checks; evidence that is neither gives empty.
  */
@@ -20,6 +20,9 @@ public record SignedLayout(String tee, int signedEnd, int evidenceEnd, List<Inte
   public static Optional<SignedLayout> of(byte[] b) {
     if (b.length >= 0x30 && u16(b, 2) == 2 && u32(b, 4) == 0x81 && (u16(b, 0) == 4 || u16(b, 0) == 5)) {
       return tdx(b);
+    }
+    if (b.length >= 0x1B4 && u16(b, 0) == 3 && u16(b, 2) == 2 && u32(b, 4) == 0) {
+      return sgx(b);
     }
     if (b.length >= 0x4A0 && u32(b, 0x34) == 1 && u32(b, 0) >= 2 && u32(b, 0) <= 5) {
       return Optional.of(snp(b));
@@ -81,6 +84,34 @@ public record SignedLayout(String tee, int signedEnd, int evidenceEnd, List<Inte
     }
     cuts.add((int) end);
     return Optional.of(new SignedLayout("tdx", signedEnd, (int) end, new ArrayList<>(cuts)));
+  }
+
+  /** SGX ECDSA quote v3: header, 384-byte enclave report, then signature, key, QE report, QE signature, auth data, cert data. */
+  private static Optional<SignedLayout> sgx(byte[] b) {
+    TreeSet<Integer> cuts = new TreeSet<>(List.of(0x02, 0x04, 0x08, 0x0A, 0x0C, 0x1C, 0x30));
+    for (int off : new int[] {0x10, 0x14, 0x20, 0x30, 0x40, 0x60, 0x80, 0xA0, 0x100, 0x102, 0x104, 0x106, 0x130, 0x140}) {
+      cuts.add(0x30 + off);
+    }
+    int signedEnd = 0x1B0;
+    long sigLen = u32(b, signedEnd);
+    int sig = signedEnd + 4;
+    long end = sig + sigLen;
+    if (end > b.length || sigLen < 64 + 64 + 384 + 64 + 2) {
+      return Optional.empty();
+    }
+    int qe = sig + 128;
+    for (int c : new int[] {sig, sig + 64, qe, qe + 384, qe + 448, qe + 450}) {
+      cuts.add(c);
+    }
+    int auth = u16(b, qe + 448);
+    int cert = qe + 450 + auth;
+    if (cert + 6 <= end) {
+      cuts.add(cert);
+      cuts.add(cert + 2);
+      cuts.add(cert + 6);
+    }
+    cuts.add((int) end);
+    return Optional.of(new SignedLayout("sgx", signedEnd, (int) end, new ArrayList<>(cuts)));
   }
 
   private static SignedLayout snp(byte[] b) {

@@ -61,7 +61,8 @@ class MutationSweepTest {
   void realQuotesAndReports_rejectEveryMutant() throws Exception {
     Assumptions.assumeTrue(io.guestmem.vectors.run.InputFiles.sharedVectorsDir().isPresent(),
         "real vectors absent: skipped");
-    assertClean(sweep("real/tdx-real.vectors.json", "qvl-tdx-quote-uptodate", "v5-sample-qvl-outdated-bundle-uptodate"));
+    assertClean(sweep("real/tdx-real.vectors.json", "qvl-tdx-quote-uptodate", "v5-sample-qvl-outdated-bundle-uptodate",
+        "qvl-sgx-quote-config-sw-hardening"));
     assertClean(sweep("real/snp-real.vectors.json", "gsg-milan-v2", "routex-genoa-v5-routex-policy", "routex-turin-v5",
         "trustee-aws-vlek-vmpl1"));
   }
