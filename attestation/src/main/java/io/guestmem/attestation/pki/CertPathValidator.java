@@ -67,10 +67,10 @@ public final class CertPathValidator {
       ok &= validity(level, c, at, out, category);
       X509CertificateHolder issuer = i + 1 < n ? path.get(i + 1) : c;
       if (i + 1 < n) {
-        ok &= out.check(level + ".issuer", category, c.getIssuer().equals(issuer.getSubject()),
+        ok &= out.check(level + ".issuer", category, Certificates.sameName(c.getIssuer(), issuer.getSubject()),
             Reason.ISSUER_MISMATCH, "issuer " + Certificates.name(c.getIssuer()) + " vs next subject " + Certificates.name(issuer.getSubject()));
       } else {
-        ok &= out.check(level + ".issuer", category, c.getIssuer().equals(c.getSubject()),
+        ok &= out.check(level + ".issuer", category, Certificates.sameName(c.getIssuer(), c.getSubject()),
             Reason.ISSUER_MISMATCH, "root must be self-issued: " + Certificates.name(c.getSubject()));
       }
       ok &= out.check(level + ".signature", category, signedBy(c, issuer, at, cache),
@@ -88,6 +88,9 @@ public final class CertPathValidator {
     Instant[] window = Certificates.validity(c);
     Instant nb = window[0];
     Instant na = window[1];
+    if (nb.isAfter(na)) {
+      return out.fail(level + ".validity", category, Reason.CERT_PROFILE, "the validity period does not decode or ends before it starts");
+    }
     String detail = "valid " + Times.iso(nb) + " to " + Times.iso(na) + ", appraised at " + Times.iso(at);
     if (at.isBefore(nb)) {
       return out.fail(level + ".validity", category, Reason.CERT_NOT_YET_VALID, detail);
@@ -108,6 +111,16 @@ public final class CertPathValidator {
   }
 
   private static boolean caCheck(String level, X509CertificateHolder c, int certsBelow, Appraisal out,
+      Ar4siClaim category) {
+    try {
+      return caCheckDecoded(level, c, certsBelow, out, category);
+    } catch (RuntimeException malformed) {
+      return out.fail(level + ".ca", category, Reason.CERT_PROFILE, "basicConstraints or keyUsage does not decode: "
+          + malformed.getMessage());
+    }
+  }
+
+  private static boolean caCheckDecoded(String level, X509CertificateHolder c, int certsBelow, Appraisal out,
       Ar4siClaim category) {
     BasicConstraints bc = BasicConstraints.fromExtensions(c.getExtensions());
     if (bc == null || !bc.isCA()) {

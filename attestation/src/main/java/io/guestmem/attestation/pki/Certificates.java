@@ -49,11 +49,15 @@ public final class Certificates {
   public static List<X509CRLHolder> parseCrls(byte[] data, String source) throws CertificateParseException {
     List<X509CRLHolder> out = new ArrayList<>();
     for (byte[] der : derBlocks(data, "X509 CRL", source)) {
+      X509CRLHolder crl;
       try {
-        out.add(new X509CRLHolder(CertificateList.getInstance(strictDer(der, source))));
+        crl = new X509CRLHolder(CertificateList.getInstance(strictDer(der, source)));
       } catch (IllegalArgumentException | IllegalStateException e) {
         throw new CertificateParseException(source + ": not an X.509 CRL: " + e.getMessage(), e);
       }
+      X509CRLHolder parsed = crl;
+      requireCanonical(der, () -> parsed.toASN1Structure().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER), source, "CRL");
+      out.add(crl);
     }
     if (out.isEmpty()) {
       throw new CertificateParseException(source + ": no CRL found");
@@ -61,11 +65,39 @@ public final class Certificates {
     return out;
   }
 
+  /**
+   * One DER certificate. The encoding must be canonical DER: BouncyCastle checks signatures over the
+   * re-encoded TBS structure, so a certificate whose bytes differ from their re-encoding (a BER
+   * BOOLEAN, a non-minimal length) would be verified over bytes other than the ones it carries.
+   */
   public static X509CertificateHolder certificate(byte[] der, String source) throws CertificateParseException {
+    X509CertificateHolder h;
     try {
-      return new X509CertificateHolder(Certificate.getInstance(strictDer(der, source)));
+      h = new X509CertificateHolder(Certificate.getInstance(strictDer(der, source)));
     } catch (IllegalArgumentException | IllegalStateException e) {
       throw new CertificateParseException(source + ": not an X.509 certificate: " + e.getMessage(), e);
+    }
+    X509CertificateHolder parsed = h;
+    requireCanonical(der, () -> parsed.toASN1Structure().getEncoded(org.bouncycastle.asn1.ASN1Encoding.DER), source,
+        "certificate");
+    return h;
+  }
+
+  private interface Encoder {
+    byte[] encode() throws IOException;
+  }
+
+  private static void requireCanonical(byte[] der, Encoder enc, String source, String what) throws CertificateParseException {
+    byte[] again;
+    try {
+      again = enc.encode();
+    } catch (IOException | RuntimeException e) {
+      throw new CertificateParseException(source + ": " + what + " cannot be re-encoded: " + e.getMessage(), e);
+    }
+    if (!java.util.Arrays.equals(again, der)) {
+      int at = java.util.Arrays.mismatch(again, der);
+      throw new CertificateParseException(source + ": " + what + " is not canonical DER (first difference at byte "
+          + at + "); signatures would be checked over a re-encoding");
     }
   }
 
@@ -255,7 +287,13 @@ public final class Certificates {
         return t.clone();
       }
     }
-    java.time.Instant[] t = {cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()};
+    java.time.Instant[] t;
+    try {
+      t = new java.time.Instant[] {cert.getNotBefore().toInstant(), cert.getNotAfter().toInstant()};
+    } catch (RuntimeException malformed) {
+      // An undecodable validity is never valid: notBefore after notAfter, reported as such.
+      t = new java.time.Instant[] {java.time.Instant.MAX, java.time.Instant.MIN};
+    }
     rememberTimes(cert, t);
     return t.clone();
   }
@@ -268,8 +306,13 @@ public final class Certificates {
         return t.clone();
       }
     }
-    java.time.Instant[] t = {crl.getThisUpdate().toInstant(),
-        crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant()};
+    java.time.Instant[] t;
+    try {
+      t = new java.time.Instant[] {crl.getThisUpdate().toInstant(),
+          crl.getNextUpdate() == null ? null : crl.getNextUpdate().toInstant()};
+    } catch (RuntimeException malformed) {
+      t = new java.time.Instant[] {java.time.Instant.MAX, null};
+    }
     rememberTimes(crl, t);
     return t.clone();
   }
@@ -295,6 +338,29 @@ public final class Certificates {
     return names(name)[0];
   }
 
+  /**
+   * Whether two names are equal under BouncyCastle's X.500 comparison; names that this comparison
+   * cannot process (hostile encodings make it throw) are equal only if their DER is identical.
+   */
+  public static boolean sameName(X500Name a, X500Name b) {
+    if (a == b) {
+      return true;
+    }
+    try {
+      return a.equals(b);
+    } catch (RuntimeException malformed) {
+      return encodedHex(a).equals(encodedHex(b));
+    }
+  }
+
+  private static String encodedHex(X500Name name) {
+    try {
+      return java.util.HexFormat.of().formatHex(name.getEncoded());
+    } catch (IOException | RuntimeException e) {
+      return "unencodable";
+    }
+  }
+
   private static String[] names(X500Name name) {
     synchronized (NAMES) {
       String[] n = NAMES.get(name);
@@ -302,8 +368,14 @@ public final class Certificates {
         return n;
       }
     }
-    RDN[] cns = name.getRDNs(BCStyle.CN);
-    String[] n = {name.toString(), cns.length == 0 ? "" : IETFUtils.valueToString(cns[0].getFirst().getValue())};
+    String[] n;
+    try {
+      RDN[] cns = name.getRDNs(BCStyle.CN);
+      n = new String[] {name.toString(), cns.length == 0 ? "" : IETFUtils.valueToString(cns[0].getFirst().getValue())};
+    } catch (RuntimeException malformed) {
+      // A hostile name can make BouncyCastle's rendering throw; it must not escape the verifier.
+      n = new String[] {"<malformed name " + encodedHex(name) + ">", ""};
+    }
     synchronized (NAMES) {
       if (NAMES.size() >= MEMO_LIMIT) {
         NAMES.clear();

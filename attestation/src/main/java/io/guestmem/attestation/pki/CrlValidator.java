@@ -36,7 +36,7 @@ public final class CrlValidator {
   public static boolean check(String prefix, X509CRLHolder crl, X509CertificateHolder issuer,
       Map<String, X509CertificateHolder> subjects, Instant at, VerifiedCache cache, Appraisal out,
       Ar4siClaim category) {
-    boolean ok = out.check(prefix + ".issuer", category, crl.getIssuer().equals(issuer.getSubject()),
+    boolean ok = out.check(prefix + ".issuer", category, Certificates.sameName(crl.getIssuer(), issuer.getSubject()),
         Reason.CRL_ISSUER_MISMATCH, "CRL issuer " + Certificates.name(crl.getIssuer()) + ", expected " + Certificates.name(issuer.getSubject()));
     ok &= out.check(prefix + ".signature", category, signedBy(crl, issuer, at, cache),
         Reason.CRL_SIGNATURE_INVALID, "CRL signature by " + Certificates.name(issuer.getSubject()));
@@ -56,7 +56,14 @@ public final class CrlValidator {
       out.collateral(new CollateralItem(prefix, thisUpdate, nextUpdate, Certificates.name(crl.getIssuer())));
     }
     for (Map.Entry<String, X509CertificateHolder> s : subjects.entrySet()) {
-      X509CRLEntryHolder entry = crl.getRevokedCertificate(s.getValue().getSerialNumber());
+      X509CRLEntryHolder entry;
+      try {
+        entry = crl.getRevokedCertificate(s.getValue().getSerialNumber());
+      } catch (RuntimeException malformed) {
+        ok &= out.fail(prefix + ".revocation." + s.getKey(), category, Reason.CRL_SIGNATURE_INVALID,
+            "the CRL's entries do not decode: " + malformed.getMessage());
+        continue;
+      }
       ok &= out.check(prefix + ".revocation." + s.getKey(), category, entry == null, Reason.REVOKED,
           entry == null ? "serial 0x" + s.getValue().getSerialNumber().toString(16) + " not listed"
               : "serial 0x" + s.getValue().getSerialNumber().toString(16) + " revoked "
@@ -72,7 +79,7 @@ public final class CrlValidator {
    */
   public static Optional<X509CRLHolder> choose(List<X509CRLHolder> crls, X500Name issuer, Instant at) {
     Comparator<X509CRLHolder> newest = Comparator.comparing(c -> Certificates.window(c)[0]);
-    List<X509CRLHolder> mine = crls.stream().filter(c -> c.getIssuer().equals(issuer)).toList();
+    List<X509CRLHolder> mine = crls.stream().filter(c -> Certificates.sameName(c.getIssuer(), issuer)).toList();
     Optional<X509CRLHolder> current = mine.stream().filter(c -> {
       Instant[] w = Certificates.window(c);
       return !at.isBefore(w[0]) && w[1] != null && !at.isAfter(w[1]);

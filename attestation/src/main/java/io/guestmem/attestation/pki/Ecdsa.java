@@ -92,9 +92,9 @@ public final class Ecdsa {
         CERT_KEYS.put(id, custom);
         return custom;
       }
-      throw new CertificateParseException("certificate key is not an EC key: " + cert.getSubject());
-    } catch (IOException | IllegalArgumentException e) {
-      throw new CertificateParseException("certificate public key does not parse: " + cert.getSubject(), e);
+      throw new CertificateParseException("certificate key is not an EC key: " + Certificates.name(cert.getSubject()));
+    } catch (IOException | RuntimeException e) {
+      throw new CertificateParseException("certificate public key does not parse: " + Certificates.name(cert.getSubject()), e);
     }
   }
 

@@ -55,7 +55,7 @@ public final class TrustAnchors {
     List<TrustAnchor> all = new ArrayList<>(anchors);
     for (X509CertificateHolder root : roots) {
       String cn = Certificates.commonName(root.getSubject());
-      all.add(new TrustAnchor(cn.isEmpty() ? root.getSubject().toString() : cn, "emulated", "",
+      all.add(new TrustAnchor(cn.isEmpty() ? Certificates.name(root.getSubject()) : cn, "emulated", "",
           Certificates.sha256Hex(root), true));
     }
     return new TrustAnchors(all);

@@ -54,4 +54,22 @@ class CertificatesTest {
     assertThatThrownBy(() -> Certificates.parseAll("hello".getBytes(StandardCharsets.US_ASCII), "text"))
         .isInstanceOf(CertificateParseException.class);
   }
+
+  @Test
+  void berBooleanInACertificate_isRejected_soSignaturesAreNeverCheckedOverARencoding() throws Exception {
+    byte[] der = TestVectors.read("dcap-qvl/TrustedRootCA.der");
+    int at = -1;
+    for (int i = 0; i + 2 < der.length; i++) {
+      if (der[i] == 0x01 && der[i + 1] == 0x01 && der[i + 2] == (byte) 0xFF) {
+        at = i + 2;
+        break;
+      }
+    }
+    assertThat(at).as("a DER BOOLEAN TRUE (critical flag) in the root").isPositive();
+    byte[] ber = der.clone();
+    ber[at] = 0x01; // BER allows any non-zero TRUE; DER requires 0xFF
+    assertThatThrownBy(() -> Certificates.certificate(ber, "ber root")).isInstanceOf(CertificateParseException.class)
+        .hasMessageContaining("not canonical DER");
+    assertThat(Certificates.certificate(der, "der root")).isNotNull();
+  }
 }

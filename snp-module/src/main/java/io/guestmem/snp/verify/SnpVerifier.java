@@ -206,7 +206,8 @@ public final class SnpVerifier implements TeeVerifier {
       try {
         ext = VekExtensions.fromExtensions(vek.getExtensions());
         out.pass("snp.vek.extensions", HW, "productName " + ext.productName() + ", structVersion " + ext.structVersion());
-      } catch (MalformedLayoutException e) {
+      } catch (MalformedLayoutException | RuntimeException e) {
+        ext = null;
         out.fail("snp.vek.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
       }
     }
@@ -370,28 +371,32 @@ public final class SnpVerifier implements TeeVerifier {
   }
 
   static boolean isCa(X509CertificateHolder c) {
-    BasicConstraints bc = BasicConstraints.fromExtensions(c.getExtensions());
-    return bc != null && bc.isCA();
+    try {
+      BasicConstraints bc = BasicConstraints.fromExtensions(c.getExtensions());
+      return bc != null && bc.isCA();
+    } catch (RuntimeException malformed) {
+      return false;
+    }
   }
 
   private static boolean chain(X509CertificateHolder vek, boolean vlek, Optional<SnpProduct> product,
       List<X509CertificateHolder> pool, List<X509CRLHolder> crls, VerificationContext ctx, Appraisal out) {
     String productName = product.map(SnpProduct::kdsName).orElse("?");
     String askCn = vlek ? "SEV-VLEK-" + productName : "SEV-" + productName;
-    Optional<X509CertificateHolder> ask = pick(pool, c -> isCa(c) && c.getSubject().equals(vek.getIssuer()), ctx)
+    Optional<X509CertificateHolder> ask = pick(pool, c -> isCa(c) && Certificates.sameName(c.getSubject(), vek.getIssuer()), ctx)
         .or(() -> pick(pool, c -> isCa(c) && Certificates.commonName(c.getSubject()).equals(askCn), ctx))
-        .or(() -> pick(pool, c -> isCa(c) && !c.getIssuer().equals(c.getSubject()), ctx));
+        .or(() -> pick(pool, c -> isCa(c) && !Certificates.sameName(c.getIssuer(), c.getSubject()), ctx));
     if (ask.isEmpty()) {
       out.fail("snp.chain.present", HW, Reason.CHAIN_MISSING, "no " + (vlek ? "ASVK" : "ASK") + " issuing "
-          + vek.getIssuer() + " was supplied");
+          + Certificates.name(vek.getIssuer()) + " was supplied");
       return false;
     }
     X509CertificateHolder i = ask.get();
-    Optional<X509CertificateHolder> ark = pick(pool, c -> c.getSubject().equals(i.getIssuer())
-        && c.getIssuer().equals(c.getSubject()), ctx)
+    Optional<X509CertificateHolder> ark = pick(pool, c -> Certificates.sameName(c.getSubject(), i.getIssuer())
+        && Certificates.sameName(c.getIssuer(), c.getSubject()), ctx)
         .or(() -> pick(pool, c -> Certificates.commonName(c.getSubject()).equals("ARK-" + productName), ctx));
     if (ark.isEmpty()) {
-      out.fail("snp.chain.present", HW, Reason.CHAIN_MISSING, "no ARK issuing " + i.getIssuer() + " was supplied");
+      out.fail("snp.chain.present", HW, Reason.CHAIN_MISSING, "no ARK issuing " + Certificates.name(i.getIssuer()) + " was supplied");
       return false;
     }
     X509CertificateHolder root = ark.get();

@@ -157,7 +157,8 @@ public final class SgxVerifier implements TeeVerifier {
       out.pass("sgx.pck.extensions", HW, "FMSPC " + ext.fmspc().hex() + ", PCE-ID " + ext.pceId().hex());
       out.claim("fmspc", ext.fmspc().hex());
       out.claim("pceSvn", ext.tcb().pceSvn());
-    } catch (MalformedLayoutException e) {
+    } catch (MalformedLayoutException | RuntimeException e) {
+      ext = null;
       out.fail("sgx.pck.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
     }
     boolean qeOk = TdxVerifier.qeReport("sgx", q.qeReportBytes(), q.qeReportSignature(), q.attestationKey(), q.qeAuthData(),

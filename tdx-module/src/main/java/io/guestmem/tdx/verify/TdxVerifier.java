@@ -173,7 +173,8 @@ public final class TdxVerifier implements TeeVerifier {
       out.claim("pceSvn", ext.tcb().pceSvn());
       out.claim("cpuSvn", ext.tcb().cpuSvn().hex());
       out.claim("sgxType", ext.sgxType());
-    } catch (MalformedLayoutException e) {
+    } catch (MalformedLayoutException | RuntimeException e) {
+      ext = null;
       out.fail("tdx.pck.extensions", HW, Reason.CERT_PROFILE, e.getMessage());
     }
     boolean qeOk = qeReport(quote, qeData.get(), leaf, ctx, out);
@@ -334,12 +335,12 @@ public final class TdxVerifier implements TeeVerifier {
             CollateralDirectory.TDX_QE_IDENTITY, "SGX-Enclave-Identity-Issuer-Chain", out)) {
           qeDoc = fd.intelQeIdentity();
         }
-        if (crls.stream().noneMatch(x -> x.getIssuer().equals(intermediate.getSubject()))
+        if (crls.stream().noneMatch(x -> Certificates.sameName(x.getIssuer(), intermediate.getSubject()))
             && fetch(fetcher.get(), "/sgx/certification/v4/pckcrl?ca=" + ca + "&encoding=der",
                 CollateralDirectory.SGX_PCK_CRL + ca, "SGX-PCK-CRL-Issuer-Chain", out)) {
           fd.intelPckCrl(ca).ifPresent(x -> crls.add(x.crl()));
         }
-        if (crls.stream().noneMatch(x -> x.getIssuer().equals(root.getSubject()))
+        if (crls.stream().noneMatch(x -> Certificates.sameName(x.getIssuer(), root.getSubject()))
             && fetch(fetcher.get(), "/sgx/certification/v4/rootcacrl", CollateralDirectory.SGX_ROOT_CA_CRL, null, out)) {
           fd.intelRootCaCrl().ifPresent(crls::add);
         }
@@ -361,10 +362,10 @@ public final class TdxVerifier implements TeeVerifier {
     Optional<X509CRLHolder> pckCrl = CrlValidator.choose(crls, intermediate.getSubject(), ctx.at());
     if (pckCrl.isPresent()) {
       CrlValidator.check("tdx.pck_crl", pckCrl.get(), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
-    } else if (!crls.isEmpty() && crls.stream().noneMatch(x -> x.getIssuer().equals(root.getSubject()))) {
+    } else if (!crls.isEmpty() && crls.stream().noneMatch(x -> Certificates.sameName(x.getIssuer(), root.getSubject()))) {
       CrlValidator.check("tdx.pck_crl", crls.get(0), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
     } else {
-      out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + intermediate.getSubject()
+      out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + Certificates.name(intermediate.getSubject())
           + ": revocation of the PCK certificate not checked");
     }
     Optional<X509CRLHolder> rootCrl = CrlValidator.choose(crls, root.getSubject(), ctx.at());
