@@ -55,6 +55,15 @@ class EmulateAndVerifyCommandTest {
     assertThat(t.get("signatureValid").asBoolean()).isTrue();
     assertThat(t.get("emulated").asBoolean()).isTrue();
     assertThat(t.get("claims").get("reportData").asText()).startsWith("cafe00");
+
+    // with the collateral the emulator wrote, the platform TCB, QE identity and CRLs are evaluated too
+    Run full = run("verify", out.resolve("quote.bin").toString(), "--format", "json", "--at", "2026-11-10T00:00:00Z",
+        "--collateral", out.resolve("collateral").toString(), "--trust-emulated-roots", out.resolve("roots").toString());
+    assertThat(full.exit()).as(full.err()).isZero();
+    JsonNode f = json(full.out());
+    assertThat(f.get("status").asText()).isEqualTo("affirming");
+    assertThat(f.get("tcbStatus").asText()).isEqualTo("UpToDate");
+    assertThat(f.get("notRun")).isEmpty();
   }
 
   @Test

@@ -35,6 +35,12 @@ import org.bouncycastle.cert.X509CertificateHolder;
  *
  * FMSPC may be spelled in upper or lower case; a {@code .json} suffix on the bodies is accepted.
  * Reads are confined to the directory.
+ *
+ * <p>The flat names {@code guestmem emulate tdx} writes into its {@code collateral/} directory are
+ * accepted too, after the PCS paths: {@code tcbinfo.json}, {@code qeidentity.json} (issuer chains
+ * beside them as {@code *.issuer-chain.pem}), {@code pckcrl.der} (the Platform CA CRL, with
+ * {@code pckcrl.issuer-chain.pem}) and {@code rootcrl.der}. A flat TCB Info is not keyed by FMSPC:
+ * if it is for another platform the verifier reports {@code collateral_mismatch}.
  */
 public final class CollateralDirectory {
   public static final String TDX_TCB = "tdx/certification/v4/tcb/";
@@ -42,6 +48,11 @@ public final class CollateralDirectory {
   public static final String SGX_PCK_CRL = "sgx/certification/v4/pckcrl/";
   public static final String SGX_ROOT_CA_CRL = "sgx/certification/v4/rootcacrl";
   public static final String ISSUER_CHAIN_SUFFIX = ".issuer-chain";
+  /** Flat names of the emulator's collateral directory. */
+  static final String FLAT_TCB_INFO = "tcbinfo.json";
+  static final String FLAT_QE_IDENTITY = "qeidentity.json";
+  static final String FLAT_PCK_CRL = "pckcrl";
+  static final String FLAT_ROOT_CRL = "rootcrl";
 
   private final Path root;
 
@@ -79,12 +90,12 @@ public final class CollateralDirectory {
   public Optional<SignedDocument> intelTcbInfo(String fmspcHex) throws IOException, CertificateParseException {
     String up = fmspcHex.toUpperCase(Locale.ROOT);
     String lo = fmspcHex.toLowerCase(Locale.ROOT);
-    return document(firstExisting(TDX_TCB + up, TDX_TCB + lo, TDX_TCB + up + ".json", TDX_TCB + lo + ".json"));
+    return document(firstExisting(TDX_TCB + up, TDX_TCB + lo, TDX_TCB + up + ".json", TDX_TCB + lo + ".json", FLAT_TCB_INFO));
   }
 
   /** Intel TDX QE Identity with its issuer chain. */
   public Optional<SignedDocument> intelQeIdentity() throws IOException, CertificateParseException {
-    return document(firstExisting(TDX_QE_IDENTITY, TDX_QE_IDENTITY + ".json"));
+    return document(firstExisting(TDX_QE_IDENTITY, TDX_QE_IDENTITY + ".json", FLAT_QE_IDENTITY));
   }
 
   private Optional<SignedDocument> document(Optional<String> path) throws IOException, CertificateParseException {
@@ -93,32 +104,36 @@ public final class CollateralDirectory {
     }
     byte[] body = read(path.get()).orElseThrow();
     String base = path.get().endsWith(".json") ? path.get().substring(0, path.get().length() - 5) : path.get();
-    List<X509CertificateHolder> chain = new ArrayList<>();
-    Optional<byte[]> chainBytes = read(base + ISSUER_CHAIN_SUFFIX);
-    if (chainBytes.isPresent()) {
-      chain.addAll(Certificates.parseAll(chainBytes.get(), root.resolve(base + ISSUER_CHAIN_SUFFIX).toString()));
+    return Optional.of(new SignedDocument(body, issuerChain(base), root.resolve(path.get()).toString()));
+  }
+
+  /** The issuer chain saved beside {@code base}: {@code base.issuer-chain}, or {@code base.issuer-chain.pem}. */
+  private List<X509CertificateHolder> issuerChain(String base) throws IOException, CertificateParseException {
+    Optional<String> rel = firstExisting(base + ISSUER_CHAIN_SUFFIX, base + ISSUER_CHAIN_SUFFIX + ".pem");
+    if (rel.isEmpty()) {
+      return List.of();
     }
-    return Optional.of(new SignedDocument(body, chain, root.resolve(path.get()).toString()));
+    return Certificates.parseAll(read(rel.get()).orElseThrow(), root.resolve(rel.get()).toString());
   }
 
   /** An Intel PCK CRL ({@code platform} or {@code processor}) with the certificates of its issuer chain. */
   public Optional<CrlWithChain> intelPckCrl(String ca) throws IOException, CertificateParseException {
     String base = SGX_PCK_CRL + ca.toLowerCase(Locale.ROOT);
     Optional<X509CRLHolder> crl = crl(base);
+    if (crl.isEmpty() && ca.equalsIgnoreCase("platform")) {
+      base = FLAT_PCK_CRL;
+      crl = crl(base);
+    }
     if (crl.isEmpty()) {
       return Optional.empty();
     }
-    List<X509CertificateHolder> chain = new ArrayList<>();
-    Optional<byte[]> chainBytes = read(base + ISSUER_CHAIN_SUFFIX);
-    if (chainBytes.isPresent()) {
-      chain.addAll(Certificates.parseAll(chainBytes.get(), root.resolve(base + ISSUER_CHAIN_SUFFIX).toString()));
-    }
-    return Optional.of(new CrlWithChain(crl.get(), chain));
+    return Optional.of(new CrlWithChain(crl.get(), issuerChain(base)));
   }
 
   /** The Intel SGX Root CA CRL. */
   public Optional<X509CRLHolder> intelRootCaCrl() throws IOException, CertificateParseException {
-    return crl(SGX_ROOT_CA_CRL);
+    Optional<X509CRLHolder> crl = crl(SGX_ROOT_CA_CRL);
+    return crl.isPresent() ? crl : crl(FLAT_ROOT_CRL);
   }
 
   /** A CRL and the issuer chain served with it. */
