@@ -202,9 +202,9 @@ final class SnpVectorSet {
 
     // Regression inputs found by fuzzing.
     c("genoa-v5-vlek", "genoa-v5-vlek-fuzz-cert-table-name-byte", "fuzz regression: byte 0x663 of report + certificate table "
-        + "(inside the VLEK's issuer name) := 0x02, so an AttributeTypeAndValue holds an INTEGER; must be rejected, found "
-        + "escaping as IllegalArgumentException").mutate(Mutation.set(0x663, 0x02)).tag(GeneratedTags.KNOWN_FINDING_X500)
-        .contraindicatedAny();
+        + "(inside the VLEK's issuer name) := 0x02, so an AttributeTypeAndValue holds an INTEGER: the VLEK is unusable "
+        + "(it once escaped as IllegalArgumentException)").mutate(Mutation.set(0x663, 0x02)).tag(GeneratedTags.FUZZ_REGRESSION)
+        .contraindicated("snp.vek.present:chain_missing");
 
     // Wrong chains and CRLs: genuine certificates of another product's hierarchy.
     String milanFiles = variant("milan-v5-files", base(SnpProduct.MILAN, 5));

@@ -344,8 +344,9 @@ final class TdxVectorSet {
         .policy("{\"tdx\":{\"minimumQeSvn\":9}}").contraindicated("tdx.policy.minimum_qe_svn:below_minimum");
     // Regression inputs found by fuzzing (evidence-formats.md §2.1, last item).
     c(v5, "v5-fuzz-pem-name-byte", "fuzz regression: one base64 character of a certificate name in the PEM chain changed (0xCCF), "
-        + "so the name holds invalid UTF-8; must be rejected, found escaping as IllegalArgumentException")
-        .mutate(Mutation.set(0xCCF, 0x6E)).tag(GeneratedTags.KNOWN_FINDING_X500).contraindicatedAny();
+        + "so the Platform CA's name holds invalid UTF-8; rejected (it once escaped as IllegalArgumentException)")
+        .mutate(Mutation.set(0xCCF, 0x6E)).tag(GeneratedTags.FUZZ_REGRESSION)
+        .contraindicated("tdx.pck_chain.intermediate.issuer:issuer_mismatch", "tdx.pck_chain.intermediate.signature:cert_signature_invalid");
     for (String[] f : new String[][] {{"mrSeam", "[\"" + "33".repeat(48) + "\"]", "mr_seam"},
         {"rtmr0", "\"" + "44".repeat(48) + "\"", "rtmr0"}, {"mrOwner", "\"" + "55".repeat(48) + "\"", "mr_owner"},
         {"mrOwnerConfig", "\"" + "66".repeat(48) + "\"", "mr_owner_config"},

@@ -27,7 +27,6 @@ import java.util.Arrays;
 import java.util.Random;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
-import net.jqwik.api.Tag;
 import net.jqwik.api.constraints.Size;
 
 /**
@@ -208,13 +207,11 @@ class HostileInputPropertiesTest {
 
   /**
    * Mutations inside the certificates that travel with the evidence (the quote's PEM chain, the
-   * report's certificate table). KNOWN FINDING, excluded from the default run by its tag: a
-   * malformed X.500 name makes BouncyCastle throw IllegalArgumentException from
-   * {@code io.guestmem.attestation.pki.Certificates.names} (reached from CertPathValidator and
-   * SnpVerifier.chooseVek), which escapes the verifier. Run with {@code -Dgroups=known-finding}.
+   * report's certificate table). This property found malformed X.500 names escaping as
+   * IllegalArgumentException from the attestation pki (fixed in b00f501); its inputs are kept as the
+   * fuzz-regression vectors of the generated groups.
    */
   @Property(tries = 300)
-  @Tag("known-finding")
   void verifier_onMutatedEmbeddedCertificates_givesAVerdictOrRefuses(@ForAll long seed) throws Exception {
     try {
       Verdict v = new Random(seed).nextBoolean()
