@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Private guest memory (KVM guest_memfd) and attestation for TDX and SEV-SNP VMs.",
-    subcommands = {ServeCommand.class, CapsCommand.class, HealthCommand.class, LeaseCommand.class, EmulateCommand.class, VerifyCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {ServeCommand.class, CapsCommand.class, HealthCommand.class, LeaseCommand.class, EmulateCommand.class, VerifyCommand.class, VectorsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
   public static final int EXIT_USAGE = 2;
 
