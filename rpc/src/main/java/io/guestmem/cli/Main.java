@@ -23,6 +23,10 @@ public final class Main {
     if ("json".equalsIgnoreCase(System.getenv("GUESTMEM_LOG_FORMAT")) && System.getProperty("logback.configurationFile") == null) {
       System.setProperty("logback.configurationFile", "logback-json.xml");
     }
+    // the service logs at INFO; one-shot commands only warn, so their output stays readable
+    if (System.getenv("GUESTMEM_LOG_LEVEL") == null && (args.length == 0 || !args[0].equals("serve"))) {
+      System.setProperty("GUESTMEM_LOG_LEVEL", "WARN");
+    }
     System.exit(run(args));
   }
 
