@@ -72,12 +72,20 @@ public final class Metrics implements AutoCloseable {
     gauge("guestmem.allocated.bytes", "backing", "shared", engine, e -> sum(e, LeaseInfo::allocatedSharedBytes));
     Gauge.builder("guestmem.leases", engine, e -> e.leases().stream().filter(l -> l.status() != LeaseStatus.CLOSED).count())
         .description("open leases").register(registry);
+    // registered once: the listener runs on the conversion's own thread, before it is acknowledged
+    Counter toPrivate = Counter.builder("guestmem.conversions").tag("to", "private").register(registry);
+    Counter toShared = Counter.builder("guestmem.conversions").tag("to", "shared").register(registry);
+    Counter bytesPrivate = Counter.builder("guestmem.conversion.bytes").tag("to", "private").register(registry);
+    Counter bytesShared = Counter.builder("guestmem.conversion.bytes").tag("to", "shared").register(registry);
     engineSubscription = engine.addListener(ev -> {
       if (ev.kind() == MemoryEvent.Kind.CONVERTED) {
-        String to = ev.to() == PageState.PRIVATE ? "private" : "shared";
-        Counter.builder("guestmem.conversions").tag("to", to).register(registry).increment();
-        Counter.builder("guestmem.conversion.bytes").tag("to", to).register(registry)
-            .increment(ev.ranges().stream().mapToLong(r -> r.length()).sum());
+        boolean priv = ev.to() == PageState.PRIVATE;
+        long bytes = 0;
+        for (var r : ev.ranges()) {
+          bytes += r.length();
+        }
+        (priv ? toPrivate : toShared).increment();
+        (priv ? bytesPrivate : bytesShared).increment(bytes);
       }
     });
   }
