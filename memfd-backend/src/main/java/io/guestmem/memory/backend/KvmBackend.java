@@ -12,8 +12,6 @@ import io.guestmem.memory.sys.Syscalls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The {@code kvm} backend: private memory is a real {@code guest_memfd} created <b>without</b>
@@ -241,31 +239,14 @@ public final class KvmBackend implements MemoryBackend {
   }
 
   /** A guest_memfd, with the holder VM fd in owned mode (-1 in attached mode). */
-  static final class GuestMemfdBacking implements PrivateBacking {
-    private final long size;
+  static final class GuestMemfdBacking extends FdBacking implements PrivateBacking {
     private final boolean setsAttributes;
-    private final FileId fileId;
-    private int fd; // guarded by this; -1 once closed
     private int vmFd; // guarded by this
 
     GuestMemfdBacking(int fd, int vmFd, long size, boolean setsAttributes, FileId fileId) {
-      this.fd = fd;
+      super("guest_memfd", fd, size, fileId);
       this.vmFd = vmFd;
-      this.size = size;
       this.setsAttributes = setsAttributes;
-      this.fileId = fileId;
-    }
-
-    private synchronized int liveFd() throws ErrnoException {
-      if (fd < 0) {
-        throw new ErrnoException("guest_memfd (closed)", Errno.EBADF);
-      }
-      return fd;
-    }
-
-    @Override
-    public long size() {
-      return size;
     }
 
     @Override
@@ -302,21 +283,8 @@ public final class KvmBackend implements MemoryBackend {
     }
 
     @Override
-    public synchronized OptionalInt fd() {
-      return fd < 0 ? OptionalInt.empty() : OptionalInt.of(fd);
-    }
-
-    @Override
-    public Optional<FileId> fileId() {
-      return Optional.of(fileId);
-    }
-
-    @Override
     public synchronized void close() {
-      if (fd >= 0) {
-        NativeFiles.closeQuietly(fd);
-        fd = -1;
-      }
+      super.close();
       if (vmFd >= 0) {
         NativeFiles.closeQuietly(vmFd);
         vmFd = -1;

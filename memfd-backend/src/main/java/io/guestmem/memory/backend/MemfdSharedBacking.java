@@ -5,8 +5,6 @@ import io.guestmem.memory.MemoryException;
 import io.guestmem.memory.MemoryException.Reason;
 import io.guestmem.memory.sys.ErrnoException;
 import io.guestmem.memory.sys.Syscalls;
-import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The shared backing on {@code kvm} and {@code secretmem}: {@code memfd_create(MFD_CLOEXEC |
@@ -14,15 +12,9 @@ import java.util.OptionalInt;
  * {@code F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL} so that neither guestmem nor the VMM can
  * change its size (a shrink would SIGBUS the VMM's mapping).
  */
-final class MemfdSharedBacking implements SharedBacking {
-  private final long size;
-  private final FileId fileId;
-  private int fd; // guarded by this; -1 once closed
-
+final class MemfdSharedBacking extends FdBacking implements SharedBacking {
   private MemfdSharedBacking(int fd, long size, FileId fileId) {
-    this.fd = fd;
-    this.size = size;
-    this.fileId = fileId;
+    super("shared backing", fd, size, fileId);
   }
 
   static MemfdSharedBacking create(long size) throws MemoryException {
@@ -62,18 +54,6 @@ final class MemfdSharedBacking implements SharedBacking {
     }
   }
 
-  private synchronized int liveFd() throws ErrnoException {
-    if (fd < 0) {
-      throw new ErrnoException("shared backing (closed)", io.guestmem.memory.sys.Errno.EBADF);
-    }
-    return fd;
-  }
-
-  @Override
-  public long size() {
-    return size;
-  }
-
   @Override
   public void allocate(long offset, long length) throws ErrnoException {
     NativeFiles.fallocate(liveFd(), NativeFiles.ALLOCATE, offset, length);
@@ -90,21 +70,4 @@ final class MemfdSharedBacking implements SharedBacking {
     return new NativeMappedRegion(p, length);
   }
 
-  @Override
-  public synchronized OptionalInt fd() {
-    return fd < 0 ? OptionalInt.empty() : OptionalInt.of(fd);
-  }
-
-  @Override
-  public Optional<FileId> fileId() {
-    return Optional.of(fileId);
-  }
-
-  @Override
-  public synchronized void close() {
-    if (fd >= 0) {
-      NativeFiles.closeQuietly(fd);
-      fd = -1;
-    }
-  }
 }

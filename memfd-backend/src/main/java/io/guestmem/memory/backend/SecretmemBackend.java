@@ -4,12 +4,9 @@ import com.sun.jna.Pointer;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.memory.MemoryException.Reason;
 import io.guestmem.memory.PageState;
-import io.guestmem.memory.sys.Errno;
 import io.guestmem.memory.sys.ErrnoException;
 import io.guestmem.memory.sys.LibC;
 import io.guestmem.memory.sys.Syscalls;
-import java.util.Optional;
-import java.util.OptionalInt;
 
 /**
  * The {@code secretmem} backend, for hosts without {@code guest_memfd}: private memory is a
@@ -111,27 +108,9 @@ public final class SecretmemBackend implements MemoryBackend {
     // holds no fd of its own
   }
 
-  static final class SecretBacking implements PrivateBacking {
-    private final long size;
-    private final FileId fileId;
-    private int fd; // guarded by this
-
+  static final class SecretBacking extends FdBacking implements PrivateBacking {
     SecretBacking(int fd, long size, FileId fileId) {
-      this.fd = fd;
-      this.size = size;
-      this.fileId = fileId;
-    }
-
-    private synchronized int liveFd() throws ErrnoException {
-      if (fd < 0) {
-        throw new ErrnoException("memfd_secret (closed)", Errno.EBADF);
-      }
-      return fd;
-    }
-
-    @Override
-    public long size() {
-      return size;
+      super("memfd_secret", fd, size, fileId);
     }
 
     @Override
@@ -180,24 +159,6 @@ public final class SecretmemBackend implements MemoryBackend {
     @Override
     public String kind() {
       return "secretmem";
-    }
-
-    @Override
-    public synchronized OptionalInt fd() {
-      return fd < 0 ? OptionalInt.empty() : OptionalInt.of(fd);
-    }
-
-    @Override
-    public Optional<FileId> fileId() {
-      return Optional.of(fileId);
-    }
-
-    @Override
-    public synchronized void close() {
-      if (fd >= 0) {
-        NativeFiles.closeQuietly(fd);
-        fd = -1;
-      }
     }
   }
 }
