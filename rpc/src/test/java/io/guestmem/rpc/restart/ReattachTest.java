@@ -121,7 +121,7 @@ class ReattachTest {
     int stranger = Syscalls.memfdCreate("not-the-lease", Syscalls.MFD_CLOEXEC | Syscalls.MFD_ALLOW_SEALING);
     Syscalls.ftruncate(stranger, 4 * MIB);
     try (VmmPeer vmm = VmmPeer.connect(server.endpoints().fdChannel())) {
-      assertThat(vmm.reattach(id, "A" + credential.substring(1), privateFd, sharedFd, 4 * MIB).errorReason())
+      assertThat(vmm.reattach(id, (credential.charAt(0) == 'A' ? "B" : "A") + credential.substring(1), privateFd, sharedFd, 4 * MIB).errorReason())
           .isEqualTo("CREDENTIAL_MISMATCH");
       assertThat(vmm.reattach("lease-unknown", credential, privateFd, sharedFd, 4 * MIB).errorReason())
           .isEqualTo("LEASE_NOT_FOUND");
