@@ -135,8 +135,26 @@ public final class Ecdsa {
     return verify(key, digest, r, s);
   }
 
-  /** Verifies (r, s) over an already computed digest. */
+  /**
+   * Verifies (r, s) over an already computed digest. P-256 and P-384 keys that verify repeatedly
+   * get precomputed tables (see {@link FixedBaseEcdsa}); every other case, and a key's first
+   * verification, goes through {@link #verifyWithBouncyCastle}. Both accept exactly the same
+   * signatures.
+   */
   public static boolean verify(ECPublicKeyParameters key, byte[] digest, BigInteger r, BigInteger s) {
+    return FixedBaseEcdsa.verify(key, digest, r, s);
+  }
+
+  /**
+   * Verifies (r, s) with the key's precomputed table, building it now if the key has none yet
+   * (the same result as {@link #verify}; for benchmarks of the table path alone).
+   */
+  public static boolean verifyPrecomputed(ECPublicKeyParameters key, byte[] digest, BigInteger r, BigInteger s) {
+    return FixedBaseEcdsa.verifyWithTable(key, digest, r, s);
+  }
+
+  /** Verifies (r, s) with BouncyCastle's lightweight {@code ECDSASigner} (its own WNAF precomputation per key). */
+  public static boolean verifyWithBouncyCastle(ECPublicKeyParameters key, byte[] digest, BigInteger r, BigInteger s) {
     BigInteger n = key.getParameters().getN();
     if (r.signum() <= 0 || s.signum() <= 0 || r.compareTo(n) >= 0 || s.compareTo(n) >= 0) {
       return false;
