@@ -33,7 +33,7 @@ public final class Ecdsa {
   }
 
   private static final int KEY_CACHE_LIMIT = 4096;
-  private static final java.util.Map<String, ECPublicKeyParameters> RAW_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
+  private static final java.util.Map<java.nio.ByteBuffer, ECPublicKeyParameters> RAW_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
 
   /**
    * A P-256 public key from its raw 64-byte x‖y form (TDX attestation key); the point is checked
@@ -42,7 +42,7 @@ public final class Ecdsa {
    * (an attestation key lives as long as the quoting enclave's boot).
    */
   public static ECPublicKeyParameters p256FromRaw(byte[] xy) throws CertificateParseException {
-    String id = java.util.HexFormat.of().formatHex(xy);
+    java.nio.ByteBuffer id = java.nio.ByteBuffer.wrap(xy.clone());
     ECPublicKeyParameters cached = RAW_KEYS.get(id);
     if (cached != null) {
       return cached;

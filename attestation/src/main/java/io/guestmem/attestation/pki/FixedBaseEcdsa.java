@@ -6,6 +6,7 @@ import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import org.bouncycastle.crypto.params.ECDomainParameters;
 import org.bouncycastle.crypto.params.ECPublicKeyParameters;
 import org.bouncycastle.math.ec.ECPoint;
@@ -14,15 +15,16 @@ import org.bouncycastle.util.BigIntegers;
 /**
  * ECDSA verification (SEC 1 §4.1.4) for P-256 and P-384 with precomputed tables for both the
  * generator and the public key: R = u1·G + u2·Q is summed from {@link FixedBaseTable} entries of
- * both points into one Jacobian accumulator, with no doublings (P-256: 74 mixed additions where a
- * windowed double-scalar multiplication needs 256 doublings and about 85 additions).
+ * both points into one Jacobian accumulator, with no doublings (P-256: 62 mixed additions where a
+ * windowed double-scalar multiplication needs 256 doublings and about 85 additions; P-384: 98).
  *
  * <p>The rules are SEC 1's: r and s in [1, n−1]; e the leftmost ⌈log2 n⌉ bits of the digest;
  * w = s⁻¹, u1 = e·w, u2 = r·w (mod n); R ≠ O; x(R) mod n = r. The public key is validated
  * (coordinates in [0, p), on the curve) when its table is built; BouncyCastle validated it
  * already when the key value was made.
  *
- * <p>Key tables live in a bounded cache keyed by the key's value (the curve and affine x‖y). A
+ * <p>Key tables live in a bounded cache keyed by the key's value (the curve and affine x‖y),
+ * with a small identity-keyed front for the memoized key objects of {@link Ecdsa}. A
  * table is built on a key's {@link #BUILD_AFTER}th verification; until then, and for keys on
  * other curves, BouncyCastle's {@code ECDSASigner} verifies. So keys that sign once (most
  * certificates) never pay for a table, and keys that sign every evidence (a TDX attestation key,
@@ -32,8 +34,15 @@ import org.bouncycastle.util.BigIntegers;
 final class FixedBaseEcdsa {
   /** Verifications with a key before its table is built. */
   static final int BUILD_AFTER = 2;
-  /** Keys remembered; with tables, at most this many × 330 KiB (P-384). */
+  /** Keys remembered (plus up to 16 recently used key objects); with tables, at most this many × 330 KiB (about 10 MiB). */
   static final int KEY_LIMIT = 32;
+
+  /** Window widths: the generators' tables are static, the keys' are cached (see {@link FixedBaseTable} for sizes). */
+  static final int GENERATOR_WINDOW = 9;
+
+  static int keyWindow(CurveArithmetic c) {
+    return c == CurveArithmetic.P256 ? 8 : 7;
+  }
 
   private static final ConcurrentHashMap<KeyId, KeyEntry> KEYS = new ConcurrentHashMap<>();
 
@@ -46,7 +55,7 @@ final class FixedBaseEcdsa {
 
     private static FixedBaseTable generator(CurveArithmetic c) {
       ECPoint g = c.domain.getG().normalize();
-      return FixedBaseTable.of(c, g.getAffineXCoord().toBigInteger(), g.getAffineYCoord().toBigInteger())
+      return FixedBaseTable.of(c, GENERATOR_WINDOW, g.getAffineXCoord().toBigInteger(), g.getAffineYCoord().toBigInteger())
           .orElseThrow(() -> new IllegalStateException("the generator is on its curve"));
     }
   }
@@ -75,7 +84,8 @@ final class FixedBaseEcdsa {
 
     synchronized FixedBaseTable table(CurveArithmetic c, ECPoint q) {
       if (table == null && !invalid) {
-        Optional<FixedBaseTable> t = FixedBaseTable.of(c, q.getAffineXCoord().toBigInteger(), q.getAffineYCoord().toBigInteger());
+        Optional<FixedBaseTable> t = FixedBaseTable.of(c, keyWindow(c), q.getAffineXCoord().toBigInteger(),
+            q.getAffineYCoord().toBigInteger());
         if (t.isPresent()) {
           table = t.get();
         } else {
@@ -85,6 +95,12 @@ final class FixedBaseEcdsa {
       return table;
     }
   }
+
+  /** A key object seen recently, with its curve (null: neither P-256 nor P-384) and cache entry. */
+  private record Known(ECPublicKeyParameters key, CurveArithmetic curve, ECPoint q, KeyEntry entry) {}
+
+  /** Identity-keyed front of {@link #KEYS}: {@link Ecdsa} hands out memoized key objects. */
+  private static final AtomicReferenceArray<Known> RECENT = new AtomicReferenceArray<>(16);
 
   /** The curve arithmetic for the key's domain, or null when it is neither P-256 nor P-384. */
   static CurveArithmetic curveOf(ECDomainParameters d) {
@@ -101,12 +117,20 @@ final class FixedBaseEcdsa {
    * table; else with BouncyCastle. Both give the same answer for every input.
    */
   static boolean verify(ECPublicKeyParameters key, byte[] digest, BigInteger r, BigInteger s) {
-    CurveArithmetic c = curveOf(key.getParameters());
+    int slot = System.identityHashCode(key) & (RECENT.length() - 1);
+    Known known = RECENT.get(slot);
+    if (known == null || known.key != key) {
+      CurveArithmetic curve = curveOf(key.getParameters());
+      ECPoint point = key.getQ().normalize();
+      known = new Known(key, curve, point, curve == null ? null : entry(curve, point));
+      RECENT.set(slot, known);
+    }
+    CurveArithmetic c = known.curve;
     if (c == null) {
       return Ecdsa.verifyWithBouncyCastle(key, digest, r, s);
     }
-    ECPoint q = key.getQ().normalize();
-    KeyEntry e = entry(c, q);
+    ECPoint q = known.q;
+    KeyEntry e = known.entry;
     FixedBaseTable t = e.table;
     if (t == null && !e.invalid && e.uses.incrementAndGet() >= BUILD_AFTER) {
       t = e.table(c, q);
@@ -160,16 +184,12 @@ final class FixedBaseEcdsa {
     BigInteger w = BigIntegers.modOddInverseVar(n, s);
     BigInteger u1 = e.multiply(w).mod(n);
     BigInteger u2 = r.multiply(w).mod(n);
-    int[] d1 = FixedBaseTable.recode(c, u1);
-    int[] d2 = FixedBaseTable.recode(c, u2);
     FixedBaseTable g = generator(c);
     CurveArithmetic.Jacobian acc = c.new Jacobian();
     int[] x = c.create();
     int[] y = c.create();
-    for (int i = 0; i < d1.length; i++) {
-      g.addTo(acc, i, d1[i], x, y);
-      qTable.addTo(acc, i, d2[i], x, y);
-    }
+    g.addTo(acc, g.recode(u1), x, y);
+    qTable.addTo(acc, qTable.recode(u2), x, y);
     return acc.xModNEquals(r);
   }
 
@@ -186,6 +206,9 @@ final class FixedBaseEcdsa {
   /** Forgets every key table (tests). */
   static void clear() {
     KEYS.clear();
+    for (int i = 0; i < RECENT.length(); i++) {
+      RECENT.set(i, null);
+    }
   }
 
   static int size() {

@@ -8,29 +8,34 @@ import java.util.Optional;
  * 1..2^(w−1), the affine point d·2^(w·i)·P. A scalar k &lt; 2^bits is recoded into
  * ⌈(bits + 1)/w⌉ signed digits in [−2^(w−1), 2^(w−1)], so k·P is one table addition per
  * non-zero digit and no doubling at all (negative digits negate y). Two tables (G and a public
- * key Q) therefore compute u1·G + u2·Q into one accumulator with ⌈(bits+1)/w⌉·2 mixed additions.
+ * key Q) therefore compute u1·G + u2·Q into one accumulator with ⌈(bits+1)/w_G⌉ + ⌈(bits+1)/w_Q⌉
+ * mixed additions.
  *
- * <p>Size with w = 7: P-256 37 windows × 64 points × 64 bytes = 148 KiB; P-384 55 × 64 × 96 =
- * 330 KiB. Building one costs about as much as 30 plain verifications, so tables are kept only
- * for G and for public keys that verify repeatedly (see {@link FixedBaseEcdsa}).
+ * <p>A table holds ⌈(bits+1)/w⌉ · 2^(w−1) affine points of 2 field elements: P-256 with w = 8,
+ * 33 × 128 × 64 bytes = 264 KiB; P-384 with w = 7, 55 × 64 × 96 bytes = 330 KiB; the generators'
+ * (w = 9) 464 KiB and 1032 KiB. Building a key's table costs about as much as 30 verifications,
+ * so tables are kept only for G and for public keys that verify repeatedly (see
+ * {@link FixedBaseEcdsa}).
  */
 final class FixedBaseTable {
-  static final int WINDOW = 7;
-  private static final int HALF = 1 << (WINDOW - 1);
-
   final CurveArithmetic curve;
+  /** Window width w in bits. */
+  final int window;
+  private final int half;
   final int windows;
-  /** Flat affine coordinates: point (i, d) at ((i·HALF + d − 1)·2)·limbs, x then y. */
+  /** Flat affine coordinates: point (i, d) at ((i·half + d − 1)·2)·limbs, x then y. */
   private final int[] points;
 
-  private FixedBaseTable(CurveArithmetic curve, int[] points) {
+  private FixedBaseTable(CurveArithmetic curve, int window, int[] points) {
     this.curve = curve;
-    this.windows = windows(curve);
+    this.window = window;
+    this.half = 1 << (window - 1);
+    this.windows = windows(curve, window);
     this.points = points;
   }
 
-  static int windows(CurveArithmetic curve) {
-    return (curve.bits + 1 + WINDOW - 1) / WINDOW;
+  static int windows(CurveArithmetic curve, int window) {
+    return (curve.bits + 1 + window - 1) / window;
   }
 
   /**
@@ -38,7 +43,10 @@ final class FixedBaseTable {
    * a coordinate outside [0, p) or not on the curve (both curves have cofactor 1, so every
    * point on the curve other than infinity has order n).
    */
-  static Optional<FixedBaseTable> of(CurveArithmetic curve, BigInteger x, BigInteger y) {
+  static Optional<FixedBaseTable> of(CurveArithmetic curve, int window, BigInteger x, BigInteger y) {
+    if (window < 2 || window > 12) {
+      throw new IllegalArgumentException("window width " + window);
+    }
     if (x.signum() < 0 || y.signum() < 0 || x.compareTo(curve.p) >= 0 || y.compareTo(curve.p) >= 0) {
       return Optional.empty();
     }
@@ -47,23 +55,24 @@ final class FixedBaseTable {
     if (!curve.onCurve(bx, by)) {
       return Optional.empty();
     }
-    return Optional.of(build(curve, bx, by));
+    return Optional.of(build(curve, window, bx, by));
   }
 
-  private static FixedBaseTable build(CurveArithmetic curve, int[] bx, int[] by) {
+  private static FixedBaseTable build(CurveArithmetic curve, int window, int[] bx, int[] by) {
     int l = curve.limbs;
-    int windows = windows(curve);
-    int[] points = new int[windows * HALF * 2 * l];
-    int[][] xs = new int[HALF + 1][];
-    int[][] ys = new int[HALF + 1][];
-    int[][] zs = new int[HALF + 1][];
+    int windows = windows(curve, window);
+    int half = 1 << (window - 1);
+    int[] points = new int[windows * half * 2 * l];
+    int[][] xs = new int[half + 1][];
+    int[][] ys = new int[half + 1][];
+    int[][] zs = new int[half + 1][];
     CurveArithmetic.Jacobian acc = curve.new Jacobian();
     int[] baseX = bx.clone();
     int[] baseY = by.clone();
     for (int i = 0; i < windows; i++) {
-      // Multiples 1..HALF of the window base 2^(w·i)·P, then 2^w times the base as the next base.
+      // Multiples 1..half of the window base 2^(w·i)·P, then 2^w times the base as the next base.
       acc.setAffine(baseX, baseY);
-      for (int d = 1; d <= HALF; d++) {
+      for (int d = 1; d <= half; d++) {
         if (d > 1) {
           acc.addAffine(baseX, baseY);
         }
@@ -75,19 +84,19 @@ final class FixedBaseTable {
         zs[d - 1] = acc.z.clone();
       }
       acc.twice();
-      xs[HALF] = acc.x.clone();
-      ys[HALF] = acc.y.clone();
-      zs[HALF] = acc.z.clone();
+      xs[half] = acc.x.clone();
+      ys[half] = acc.y.clone();
+      zs[half] = acc.z.clone();
       normalize(curve, xs, ys, zs);
-      for (int d = 1; d <= HALF; d++) {
-        int at = ((i * HALF + d - 1) * 2) * l;
+      for (int d = 1; d <= half; d++) {
+        int at = ((i * half + d - 1) * 2) * l;
         System.arraycopy(xs[d - 1], 0, points, at, l);
         System.arraycopy(ys[d - 1], 0, points, at + l, l);
       }
-      baseX = xs[HALF];
-      baseY = ys[HALF];
+      baseX = xs[half];
+      baseY = ys[half];
     }
-    return new FixedBaseTable(curve, points);
+    return new FixedBaseTable(curve, window, points);
   }
 
   /** Jacobian to affine in place for all points, with one inversion (Montgomery's trick). */
@@ -122,24 +131,29 @@ final class FixedBaseTable {
   /**
    * The signed digits of {@code k} (0 ≤ k &lt; 2^bits), least significant first: k = Σ d_i·2^(w·i).
    */
-  static int[] recode(CurveArithmetic curve, BigInteger k) {
-    int windows = windows(curve);
-    int[] limbs = new int[(windows * WINDOW + 31) / 32 + 1];
+  int[] recode(BigInteger k) {
+    return recode(curve, window, k);
+  }
+
+  static int[] recode(CurveArithmetic curve, int window, BigInteger k) {
+    int windows = windows(curve, window);
+    int half = 1 << (window - 1);
+    int[] limbs = new int[(windows * window + 31) / 32 + 1];
     int[] v = org.bouncycastle.math.raw.Nat.fromBigInteger(curve.bits, k);
     System.arraycopy(v, 0, limbs, 0, v.length);
     int[] digits = new int[windows];
     int carry = 0;
     for (int i = 0; i < windows; i++) {
-      int pos = i * WINDOW;
+      int pos = i * window;
       int word = pos >>> 5;
       int shift = pos & 31;
       long bitsHere = (limbs[word] & 0xffffffffL) >>> shift;
-      if (shift + WINDOW > 32) {
+      if (shift + window > 32) {
         bitsHere |= (limbs[word + 1] & 0xffffffffL) << (32 - shift);
       }
-      int d = (int) (bitsHere & ((1 << WINDOW) - 1)) + carry;
-      if (d > HALF) {
-        d -= 1 << WINDOW;
+      int d = (int) (bitsHere & ((1 << window) - 1)) + carry;
+      if (d > half) {
+        d -= 1 << window;
         carry = 1;
       } else {
         carry = 0;
@@ -152,13 +166,20 @@ final class FixedBaseTable {
     return digits;
   }
 
-  /** acc += digit·2^(w·window)·P, with {@code x}, {@code y} as scratch (limbs each). */
-  void addTo(CurveArithmetic.Jacobian acc, int window, int digit, int[] x, int[] y) {
+  /** acc += k·P for the signed digits of k, with {@code x}, {@code y} as scratch (limbs each). */
+  void addTo(CurveArithmetic.Jacobian acc, int[] digits, int[] x, int[] y) {
+    for (int i = 0; i < digits.length; i++) {
+      addTo(acc, i, digits[i], x, y);
+    }
+  }
+
+  /** acc += digit·2^(w·i)·P. */
+  private void addTo(CurveArithmetic.Jacobian acc, int i, int digit, int[] x, int[] y) {
     if (digit == 0) {
       return;
     }
     int l = curve.limbs;
-    int at = ((window * HALF + Math.abs(digit) - 1) * 2) * l;
+    int at = ((i * half + Math.abs(digit) - 1) * 2) * l;
     System.arraycopy(points, at, x, 0, l);
     System.arraycopy(points, at + l, y, 0, l);
     if (digit < 0) {

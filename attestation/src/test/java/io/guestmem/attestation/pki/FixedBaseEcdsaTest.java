@@ -188,12 +188,12 @@ class FixedBaseEcdsaTest {
     ECPoint g = c.domain.getG().normalize();
     BigInteger gx = g.getAffineXCoord().toBigInteger();
     BigInteger gy = g.getAffineYCoord().toBigInteger();
-    assertThat(FixedBaseTable.of(c, gx, gy)).isPresent();
-    assertThat(FixedBaseTable.of(c, gx, gy.add(BigInteger.ONE))).isEmpty();
-    assertThat(FixedBaseTable.of(c, gx, gy.add(c.p))).isEmpty();
-    assertThat(FixedBaseTable.of(c, gx.add(c.p), gy)).isEmpty();
-    assertThat(FixedBaseTable.of(c, BigInteger.ZERO, BigInteger.ZERO)).isEmpty();
-    assertThat(FixedBaseTable.of(CurveArithmetic.P384, gx, gy)).as("a P-256 point on P-384").isEmpty();
+    assertThat(FixedBaseTable.of(c, 4, gx, gy)).isPresent();
+    assertThat(FixedBaseTable.of(c, 4, gx, gy.add(BigInteger.ONE))).isEmpty();
+    assertThat(FixedBaseTable.of(c, 4, gx, gy.add(c.p))).isEmpty();
+    assertThat(FixedBaseTable.of(c, 4, gx.add(c.p), gy)).isEmpty();
+    assertThat(FixedBaseTable.of(c, 4, BigInteger.ZERO, BigInteger.ZERO)).isEmpty();
+    assertThat(FixedBaseTable.of(CurveArithmetic.P384, 4, gx, gy)).as("a P-256 point on P-384").isEmpty();
     byte[] raw = new byte[64];
     raw[31] = 1;
     raw[63] = 2;
@@ -209,14 +209,16 @@ class FixedBaseEcdsaTest {
       for (int i = 0; i < 200; i++) {
         scalars.add(new BigInteger(c.bits, rnd));
       }
-      for (BigInteger k : scalars) {
-        int[] digits = FixedBaseTable.recode(c, k);
-        BigInteger sum = BigInteger.ZERO;
-        for (int i = digits.length - 1; i >= 0; i--) {
-          assertThat(Math.abs(digits[i])).isLessThanOrEqualTo(1 << (FixedBaseTable.WINDOW - 1));
-          sum = sum.shiftLeft(FixedBaseTable.WINDOW).add(BigInteger.valueOf(digits[i]));
+      for (int w : new int[] {2, 5, 7, 8, 9, 12}) {
+        for (BigInteger k : scalars) {
+          int[] digits = FixedBaseTable.recode(c, w, k);
+          BigInteger sum = BigInteger.ZERO;
+          for (int i = digits.length - 1; i >= 0; i--) {
+            assertThat(Math.abs(digits[i])).isLessThanOrEqualTo(1 << (w - 1));
+            sum = sum.shiftLeft(w).add(BigInteger.valueOf(digits[i]));
+          }
+          assertThat(sum).as("w = %d", w).isEqualTo(k);
         }
-        assertThat(sum).isEqualTo(k);
       }
     }
   }

@@ -1,13 +1,17 @@
 package io.guestmem.tdx.abi;
 
 import java.io.ByteArrayInputStream;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Certification data type 5 (PCK certificate chain: PEM certificates, leaf first, then the PCK
@@ -16,8 +20,8 @@ import java.util.List;
  * <p>Strict PEM: only {@code CERTIFICATE} blocks separated by whitespace, strict base64, each
  * block exactly one DER certificate. One trailing NUL byte, as real quotes carry, is tolerated
  * and remembered ({@link #trailingNul()}) so the data re-encodes byte-for-byte; any other
- * trailing byte is malformed. Certificates are decoded at parse time, so a chain that does not
- * decode never becomes a value.
+ * trailing byte is malformed. Certificates are decoded at parse time (a PEM text or DER seen
+ * before is not decoded again), so a chain that does not decode never becomes a value.
  */
 public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Certificate> certificates)
     implements CertificationData {
@@ -61,6 +65,10 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
     byte[] buf = r.buffer();
     boolean nul = end > at && buf[end - 1] == 0;
     int textEnd = nul ? end - 1 : end;
+    List<X509Certificate> seen = CHAINS.get(ByteBuffer.wrap(buf, at, textEnd - at));
+    if (seen != null) {
+      return chain(type, name, buf, at, textEnd, nul, seen);
+    }
     for (int i = at; i < textEnd; i++) {
       int c = buf[i] & 0xff;
       if (c >= 0x7f || (c < 0x20 && c != '\n' && c != '\r' && c != '\t')) {
@@ -69,12 +77,7 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
     }
     String text = new String(buf, at, textEnd - at, StandardCharsets.US_ASCII);
     List<X509Certificate> certs = new ArrayList<>();
-    CertificateFactory cf;
-    try {
-      cf = CertificateFactory.getInstance("X.509");
-    } catch (CertificateException e) {
-      throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
-    }
+    CertificateFactory cf = null;
     int pos = 0;
     while (true) {
       while (pos < text.length() && Character.isWhitespace(text.charAt(pos))) {
@@ -91,12 +94,21 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
       if (endAt < 0) {
         throw new MalformedLayoutException(name + ".pem", at + pos, "missing " + END);
       }
-      String b64 = text.substring(bodyStart, endAt).replaceAll("[\\r\\n\\t ]", "");
+      String b64 = withoutLineBreaks(text, bodyStart, endAt);
       byte[] der;
       try {
         der = Base64.getDecoder().decode(b64);
       } catch (IllegalArgumentException e) {
         throw new MalformedLayoutException(name + ".pem", at + bodyStart, "certificate " + certs.size() + " is not base64", e);
+      }
+      X509Certificate known = DECODED.get(ByteBuffer.wrap(der));
+      if (known != null) {
+        certs.add(known);
+        pos = endAt + END.length();
+        continue;
+      }
+      if (cf == null) {
+        cf = factory();
       }
       try {
         X509Certificate cert = (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(der));
@@ -104,6 +116,7 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
           throw new MalformedLayoutException(name + ".pem", at + bodyStart, "certificate " + certs.size() + " has trailing DER bytes");
         }
         certs.add(cert);
+        remember(der, cert);
       } catch (CertificateException | RuntimeException e) {
         throw new MalformedLayoutException(
             name + ".pem", at + bodyStart, "certificate " + certs.size() + " does not decode: " + e.getMessage(), e);
@@ -113,10 +126,57 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
     if (certs.isEmpty()) {
       throw new MalformedLayoutException(name + ".pem", at, "PCK certificate chain holds no certificate");
     }
+    if (CHAINS.size() >= DECODED_LIMIT) {
+      CHAINS.clear();
+    }
+    CHAINS.put(ByteBuffer.wrap(Arrays.copyOfRange(buf, at, textEnd)), List.copyOf(certs));
+    return chain(type, name, buf, at, textEnd, nul, certs);
+  }
+
+  private static PckCertChain chain(int type, String name, byte[] buf, int at, int textEnd, boolean nul,
+      List<X509Certificate> certs) throws MalformedLayoutException {
     if (type == TYPE_PCK_LEAF_CERT && certs.size() != 1) {
       throw new MalformedLayoutException(name + ".pem", at, "PCK leaf certificate data holds " + certs.size() + " certificates");
     }
     return new PckCertChain(type, Bytes.of(buf, at, textEnd - at), nul, certs);
+  }
+
+  private static CertificateFactory factory() {
+    try {
+      return CertificateFactory.getInstance("X.509");
+    } catch (CertificateException e) {
+      throw new IllegalStateException("the JDK has no X.509 certificate factory", e);
+    }
+  }
+
+  /** The base64 text between {@code from} and {@code to} without CR, LF, TAB and space. */
+  private static String withoutLineBreaks(String text, int from, int to) {
+    StringBuilder sb = new StringBuilder(to - from);
+    for (int i = from; i < to; i++) {
+      char c = text.charAt(i);
+      if (c != '\r' && c != '\n' && c != '\t' && c != ' ') {
+        sb.append(c);
+      }
+    }
+    return sb.toString();
+  }
+
+  /**
+   * Certificates already decoded, by their exact DER: a platform's PCK chain arrives with every
+   * one of its quotes, and the JDK's decoding costs more than the rest of the quote's parsing.
+   * Only certificates that decoded (without trailing bytes) are kept, so a hit is exactly what
+   * decoding would produce; {@code X509Certificate} is immutable. Bounded (cleared when full).
+   */
+  private static final Map<ByteBuffer, X509Certificate> DECODED = new ConcurrentHashMap<>();
+  /** Whole chains that decoded, by their exact PEM text (the same rule as {@link #DECODED}). */
+  private static final Map<ByteBuffer, List<X509Certificate>> CHAINS = new ConcurrentHashMap<>();
+  private static final int DECODED_LIMIT = 1024;
+
+  private static void remember(byte[] der, X509Certificate cert) {
+    if (DECODED.size() >= DECODED_LIMIT) {
+      DECODED.clear();
+    }
+    DECODED.put(ByteBuffer.wrap(der), cert);
   }
 
   @Override

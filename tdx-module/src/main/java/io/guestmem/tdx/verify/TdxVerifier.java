@@ -230,11 +230,29 @@ public final class TdxVerifier implements TeeVerifier {
     return out.check("tdx.quote.signature", HW, ok, Reason.SIGNATURE_INVALID, detail);
   }
 
+  /**
+   * BouncyCastle holders of the JDK certificates, per certificate instance: the abi hands out the
+   * same instance for the same DER (see {@link PckCertChain}), so a platform's chain is converted
+   * once. Bounded.
+   */
+  private static final Map<X509Certificate, X509CertificateHolder> HOLDERS =
+      java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
   static List<X509CertificateHolder> holders(List<X509Certificate> certs, Appraisal out) {
     List<X509CertificateHolder> h = new ArrayList<>();
     for (X509Certificate c : certs) {
+      X509CertificateHolder known = HOLDERS.get(c);
+      if (known != null) {
+        h.add(known);
+        continue;
+      }
       try {
-        h.add(Certificates.certificateMemo(c.getEncoded(), "PCK certification data"));
+        X509CertificateHolder holder = Certificates.certificateMemo(c.getEncoded(), "PCK certification data");
+        if (HOLDERS.size() >= 1024) {
+          HOLDERS.clear();
+        }
+        HOLDERS.put(c, holder);
+        h.add(holder);
       } catch (CertificateEncodingException | CertificateParseException e) {
         out.fail("tdx.pck_chain.decode", HW, Reason.CHAIN_MALFORMED, e.getMessage());
         return List.of();
