@@ -6,6 +6,7 @@ import io.guestmem.memory.backend.FileId;
 import io.guestmem.memory.backend.MappedRegion;
 import io.guestmem.memory.backend.PrivateBacking;
 import io.guestmem.memory.backend.SharedBacking;
+import io.guestmem.memory.journal.Journal;
 import io.guestmem.memory.journal.JournalRecord;
 import io.guestmem.memory.sys.Errno;
 import io.guestmem.memory.sys.ErrnoException;
@@ -35,6 +36,12 @@ import java.util.function.IntUnaryOperator;
  *   <li>event published, range locks released, call returns = acknowledged.
  * </ol>
  *
+ * <p>{@link #tryConvert} climbs the same ladder for a caller that must not wait: it takes its
+ * range locks only if nothing queued overlaps them, and its journal record only if the journal is
+ * free within a short bound and needs neither fsync nor a checkpoint; otherwise it steps off
+ * before step 4, holding and having changed nothing. Snapshots are never taken there: the request
+ * that would make one due is declined, so its {@code convert} takes it.
+ *
  * <p>Locks: range locks are taken before the lease monitor; the monitor ({@code this}) guards
  * {@code status}, {@code map}, {@code mappings} and the backings' references and is never held
  * across a system call that can block for long (fallocate, mmap) — except {@code munmap} of a
@@ -43,6 +50,10 @@ import java.util.function.IntUnaryOperator;
 final class EngineLease implements Lease {
   /** Most ranges one request may carry. */
   static final int MAX_BATCH = 65_536;
+  /** Most ranges {@link #tryConvert} converts without handing the request back (one journal row of ≤ 1 KiB). */
+  static final int INLINE_MAX_RANGES = 64;
+  /** Most bytes {@link #tryConvert} converts: bounds the hole punches (a 2 MiB punch frees at most one huge page's worth). */
+  static final long INLINE_MAX_BYTES = 2L << 20;
   /**
    * Page-state records of one lease between two snapshots of its map (at least; see
    * {@link #maybeSnapshot()}): bounds what recovery replays after a crash (a clean close
@@ -237,69 +248,120 @@ final class EngineLease implements Lease {
 
   @Override
   public void convert(List<ByteRange> ranges, PageState to) throws MemoryException {
+    List<ByteRange> rs = checkConversion(ranges, to);
+    try (RangeLocks.Ticket t = locks.acquire(rs)) {
+      applyConversion(rs, to, false);
+    }
+    maybeSnapshot();
+  }
+
+  @Override
+  public boolean tryConvert(List<ByteRange> ranges, PageState to) throws MemoryException {
+    List<ByteRange> rs = checkConversion(ranges, to);
+    if (rs.size() > INLINE_MAX_RANGES || engine.config().durability() != Durability.PROCESS_CRASH
+        || sinceSnapshot.get() + 1 >= snapshotInterval()) {
+      return false;
+    }
+    long bytes = 0;
+    for (ByteRange r : rs) {
+      bytes += r.length(); // no overflow: disjoint ranges inside the lease
+    }
+    if (bytes > INLINE_MAX_BYTES) {
+      return false;
+    }
+    RangeLocks.Ticket t = locks.tryAcquire(rs);
+    if (t == null) {
+      return false;
+    }
+    try (t) {
+      return applyConversion(rs, to, true);
+    }
+  }
+
+  /** The guards of a conversion: usable lease, known target, valid ranges (sorted copy). */
+  private List<ByteRange> checkConversion(List<ByteRange> ranges, PageState to) throws MemoryException {
     if (to == null) {
       throw new MemoryException(Reason.INVALID_ARGUMENT, "unknown target state");
     }
     synchronized (this) {
       checkUsable();
     }
-    List<ByteRange> rs = validate(ranges);
-    try (RangeLocks.Ticket t = locks.acquire(rs)) {
-      List<StateRange> changing = new ArrayList<>();
-      PrivateBacking p;
-      synchronized (this) {
-        checkUsable();
-        if (to == PageState.PRIVATE) {
-          checkNotMapped(rs);
-        }
-        for (ByteRange r : rs) {
-          for (StateRange s : map.ranges(r.offset(), r.end())) {
-            if (s.state() != to) {
-              changing.add(s);
-            }
-          }
-        }
-        p = priv;
+    return validate(ranges);
+  }
+
+  /**
+   * Steps 3–8 of the ladder for a conversion whose range locks are held. With {@code mustNotWait}
+   * it returns false, having changed nothing, if the journal is busy ({@link Journal#tryAppend});
+   * otherwise it returns true once the conversion is acknowledged.
+   */
+  private boolean applyConversion(List<ByteRange> rs, PageState to, boolean mustNotWait) throws MemoryException {
+    List<StateRange> changing = new ArrayList<>();
+    PrivateBacking p;
+    synchronized (this) {
+      checkUsable();
+      if (to == PageState.PRIVATE) {
+        checkNotMapped(rs);
       }
-      long seq = engine.journal().append(id, MemoryEvent.Kind.CONVERTED, to, rs);
-      List<StateRange> attrsDone = new ArrayList<>();
-      if (p.setsAttributes()) {
-        for (StateRange s : changing) {
-          try {
-            p.setAttributes(s.range().offset(), s.range().length(), to);
-            attrsDone.add(s);
-          } catch (ErrnoException e) {
-            revertAttributes(p, attrsDone);
-            engine.journal().retract(seq);
-            throw syscallFailed("KVM_SET_MEMORY_ATTRIBUTES", e);
+      for (ByteRange r : rs) {
+        for (StateRange s : map.ranges(r.offset(), r.end())) {
+          if (s.state() != to) {
+            changing.add(s);
           }
         }
       }
-      synchronized (this) {
-        IntUnaryOperator f = toState(to);
-        for (ByteRange r : rs) {
-          map.assign(r.offset(), r.end(), f);
-        }
-        updateAllocated();
+      p = priv;
+    }
+    long seq;
+    if (mustNotWait) {
+      seq = engine.journal().tryAppend(id, MemoryEvent.Kind.CONVERTED, to, rs);
+      if (seq == Journal.BUSY) {
+        return false;
       }
-      // Discard the side that is no longer valid, even where guestmem did not allocate: the
-      // guest (private) or the VMM (shared) may have faulted pages in.
+    } else {
+      seq = engine.journal().append(id, MemoryEvent.Kind.CONVERTED, to, rs);
+    }
+    List<StateRange> attrsDone = new ArrayList<>();
+    if (p.setsAttributes()) {
       for (StateRange s : changing) {
         try {
-          side(s.state()).discard(s.range().offset(), s.range().length());
+          p.setAttributes(s.range().offset(), s.range().length(), to);
+          attrsDone.add(s);
         } catch (ErrnoException e) {
-          synchronized (this) {
-            restore(changing);
-          }
           revertAttributes(p, attrsDone);
           engine.journal().retract(seq);
-          throw syscallFailed("discard of " + s.range() + " on the " + s.state().name().toLowerCase() + " side", e);
+          throw syscallFailed("KVM_SET_MEMORY_ATTRIBUTES", e);
         }
       }
-      engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.CONVERTED, rs, to));
-      sinceSnapshot.incrementAndGet();
     }
-    maybeSnapshot();
+    synchronized (this) {
+      IntUnaryOperator f = toState(to);
+      for (ByteRange r : rs) {
+        map.assign(r.offset(), r.end(), f);
+      }
+      updateAllocated();
+    }
+    // Discard the side that is no longer valid, even where guestmem did not allocate: the
+    // guest (private) or the VMM (shared) may have faulted pages in.
+    for (StateRange s : changing) {
+      try {
+        side(s.state()).discard(s.range().offset(), s.range().length());
+      } catch (ErrnoException e) {
+        synchronized (this) {
+          restore(changing);
+        }
+        revertAttributes(p, attrsDone);
+        engine.journal().retract(seq);
+        throw syscallFailed("discard of " + s.range() + " on the " + s.state().name().toLowerCase() + " side", e);
+      }
+    }
+    engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.CONVERTED, rs, to));
+    sinceSnapshot.incrementAndGet();
+    return true;
+  }
+
+  /** Records between snapshots: {@code max(SNAPSHOT_EVERY, 2 × ranges at the last snapshot)}. */
+  private int snapshotInterval() {
+    return Math.max(SNAPSHOT_EVERY, 2 * rangesAtSnapshot);
   }
 
   /**
@@ -310,7 +372,7 @@ final class EngineLease implements Lease {
    * record and its map update: the copy reflects exactly the records up to that seq.
    */
   private void maybeSnapshot() throws MemoryException {
-    int every = Math.max(SNAPSHOT_EVERY, 2 * rangesAtSnapshot);
+    int every = snapshotInterval();
     if (sinceSnapshot.get() < every) {
       return;
     }
@@ -371,7 +433,8 @@ final class EngineLease implements Lease {
     return status;
   }
 
-  Owner owner() {
+  @Override
+  public Owner owner() {
     return owner;
   }
 

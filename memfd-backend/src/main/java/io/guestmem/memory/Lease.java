@@ -23,6 +23,22 @@ public interface Lease extends ConvertibleMemory {
   /** Stable identifier, unique in the state directory. */
   String id();
 
+  /** Who opened the lease (its uid decides who may act on it). */
+  Owner owner();
+
+  /**
+   * {@link #convert} for a caller that must not wait: a transport thread. Checks the request
+   * exactly as {@code convert} does (and throws the same reasons), then converts it now if that
+   * cannot wait on anything unbounded: no earlier request holds or waits for an overlapping range,
+   * the journal commits without fsync ({@link Durability#PROCESS_CRASH}) and is free within
+   * {@link io.guestmem.memory.journal.Journal#TRY_APPEND_WAIT_NANOS}, no snapshot or checkpoint
+   * is due, and the batch is small (at most 64 ranges and 2 MiB, so the hole punches are short).
+   * Returns true when converted, recorded and acknowledged, as {@code convert} would have; false
+   * when it would have had to wait, having changed and held nothing: the caller then calls
+   * {@code convert} where waiting is allowed.
+   */
+  boolean tryConvert(List<ByteRange> ranges, PageState to) throws MemoryException;
+
   /** A snapshot of size, status, allocation and page states. */
   LeaseInfo info();
 

@@ -318,10 +318,20 @@ public final class MemoryEngine implements AutoCloseable {
     throw new MemoryException(Reason.LEASE_NOT_FOUND, "no lease " + id);
   }
 
+  /**
+   * A lease this engine holds in memory (open, awaiting its fd, orphaned, or released while this
+   * engine ran), found without reading the journal; empty for any other id, and once the engine is
+   * closed. {@link #lease(String)} is the full lookup (it reads the journal to tell a lease released
+   * before this engine opened from one that never existed).
+   */
+  public Optional<Lease> heldLease(String id) {
+    return closed || id == null ? Optional.empty() : Optional.ofNullable(leases.get(id));
+  }
+
   /** A lease by id, refused with NOT_OWNER unless {@code callerUid} owns it. */
   public Lease lease(String id, int callerUid) throws MemoryException {
     Lease l = lease(id);
-    if (((EngineLease) l).owner().uid() != callerUid) {
+    if (l.owner().uid() != callerUid) {
       throw new MemoryException(Reason.NOT_OWNER, "uid " + callerUid + " does not own lease " + id);
     }
     return l;

@@ -46,6 +46,22 @@ final class RangeLocks {
     return t;
   }
 
+  /**
+   * Holds {@code ranges} if no queued ticket overlaps them, without waiting; null (nothing
+   * queued) otherwise. A new ticket would go to the end of the queue, so it is free exactly when
+   * nothing already queued overlaps it.
+   */
+  synchronized Ticket tryAcquire(List<ByteRange> ranges) {
+    for (Ticket earlier : queue) {
+      if (overlaps(earlier.ranges, ranges)) {
+        return null;
+      }
+    }
+    Ticket t = new Ticket(List.copyOf(ranges));
+    queue.add(t);
+    return t;
+  }
+
   private boolean blocked(Ticket t) {
     for (Ticket earlier : queue) {
       if (earlier == t) {

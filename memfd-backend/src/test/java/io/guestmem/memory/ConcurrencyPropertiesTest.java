@@ -28,7 +28,8 @@ import net.jqwik.api.Provide;
 
 /**
  * Model-based concurrency: several threads issue random conversions, allocations, discards and
- * host I/O mappings on one lease at once. Throughout, a checker thread asserts the invariants
+ * host I/O mappings on one lease at once (conversions both through {@code convert} and through
+ * {@code tryConvert} falling back to {@code convert}). Throughout, a checker thread asserts the invariants
  * "no PRIVATE page is inside a guestmem host mapping" and (kvm) "the private backing cannot be
  * mapped". At the end, the lease's state must equal a single-threaded reference model fed with
  * the acknowledged requests in journal order, and every refused request must have been refused
@@ -39,7 +40,8 @@ class ConcurrencyPropertiesTest {
   private static final int PAGES = 64;
   private static final int THREADS = 4;
 
-  enum Kind { TO_SHARED, TO_PRIVATE, ALLOCATE, DISCARD, MAP }
+  /** TRY_*: {@link Lease#tryConvert} first and {@code convert} when it declines, as the RPC service does. */
+  enum Kind { TO_SHARED, TO_PRIVATE, TRY_SHARED, TRY_PRIVATE, ALLOCATE, DISCARD, MAP }
 
   record Op(Kind kind, int first, int pages) {
     ByteRange range() {
@@ -128,6 +130,12 @@ class ConcurrencyPropertiesTest {
                 switch (op.kind()) {
                   case TO_SHARED -> lease.convert(List.of(op.range()), PageState.SHARED);
                   case TO_PRIVATE -> lease.convert(List.of(op.range()), PageState.PRIVATE);
+                  case TRY_SHARED, TRY_PRIVATE -> {
+                    PageState to = op.kind() == Kind.TRY_SHARED ? PageState.SHARED : PageState.PRIVATE;
+                    if (!lease.tryConvert(List.of(op.range()), to)) {
+                      lease.convert(List.of(op.range()), to);
+                    }
+                  }
                   case ALLOCATE -> lease.allocate(List.of(op.range()));
                   case DISCARD -> lease.discard(List.of(op.range()));
                   case MAP -> {

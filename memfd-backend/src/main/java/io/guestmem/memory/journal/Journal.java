@@ -23,7 +23,11 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.sqlite.SQLiteConfig;
 
 /**
  * The SQLite journal ({@code <stateDir>/guestmem.db}, WAL mode, one connection).
@@ -47,13 +51,32 @@ import java.util.function.Consumer;
  *   audit_log(id PRIMARY KEY AUTOINCREMENT, time_ms, pid, clean, findings)
  * </pre>
  *
- * <p>Thread-safe: every method is synchronized on the journal (SQLite serializes writers anyway).
+ * <p>Thread-safe: every method holds the journal's lock (SQLite serializes writers anyway);
+ * {@link #tryAppend} waits for it only briefly, for callers that must not block.
+ *
+ * <p><b>Checkpoints.</b> SQLite's automatic WAL checkpoint is off: it would run inside whichever
+ * commit crossed the threshold, possibly a transport thread's. The journal counts the WAL frames
+ * it has written and checkpoints itself (PASSIVE, i.e. copying frames into the database file; no
+ * fsync under {@code synchronous=OFF}) at the end of a writer that may block, once
+ * {@link #CHECKPOINT_FRAMES} frames have accumulated, the same threshold SQLite uses by default;
+ * {@link #tryAppend} declines while one is due. A checkpoint changes nothing about durability: a
+ * committed frame is readable from the WAL either way.
  */
 public final class Journal implements AutoCloseable {
   public static final String FILE_NAME = "guestmem.db";
   public static final int SCHEMA_VERSION = 1;
 
+  /** What {@link #tryAppend} returns when it wrote nothing because it would have had to wait. */
+  public static final long BUSY = -1;
+  /** Longest {@link #tryAppend} waits for another writer: several ordinary commits (~5 µs each), never a snapshot. */
+  public static final long TRY_APPEND_WAIT_NANOS = 200_000;
+  /** WAL frames (pages) after which the next writer that may block checkpoints (SQLite's default autocheckpoint). */
+  public static final int CHECKPOINT_FRAMES = 1000;
+
   private final Connection db;
+  private final ReentrantLock lock = new ReentrantLock();
+  /** WAL frames written since the last checkpoint, estimated from what was written; guarded by lock. */
+  private long framesSinceCheckpoint;
   private PreparedStatement insertRecord;
   private PreparedStatement deleteRecord;
   private boolean closed;
@@ -100,7 +123,12 @@ public final class Journal implements AutoCloseable {
     Path file = stateDir.resolve(FILE_NAME);
     Connection c = null;
     try {
-      c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+      // No generated keys: sqlite-jdbc would otherwise run "SELECT last_insert_rowid()" after
+      // every insert (the journal assigns seq itself and reads no keys back).
+      SQLiteConfig config = new SQLiteConfig();
+      config.setGetGeneratedKeys(false);
+      Properties props = config.toProperties();
+      c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath(), props);
       try (Statement s = c.createStatement()) {
         // One engine per state directory: the first write takes an exclusive lock held until
         // close (a second engine gets SQLITE_BUSY), and the WAL index lives in heap memory.
@@ -109,6 +137,7 @@ public final class Journal implements AutoCloseable {
         s.execute("PRAGMA busy_timeout=1000");
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=" + (durability == Durability.POWER_LOSS ? "FULL" : "OFF"));
+        s.execute("PRAGMA wal_autocheckpoint=0"); // the journal checkpoints itself (see the class comment)
         s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS leases(id TEXT PRIMARY KEY, size INTEGER NOT NULL, mode TEXT NOT NULL,"
             + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
@@ -196,10 +225,37 @@ public final class Journal implements AutoCloseable {
     insertRecord.setString(3, leaseId);
     insertRecord.setString(4, kind.name());
     insertRecord.setString(5, state == null ? null : state.name());
-    insertRecord.setBytes(6, encodeRanges(ranges));
+    byte[] blob = encodeRanges(ranges);
+    insertRecord.setBytes(6, blob);
     insertRecord.executeUpdate();
     nextSeq = seq + 1;
+    wrote(blob.length);
     return seq;
+  }
+
+  /**
+   * Counts the WAL frames one written row costs: its leaf page (1 KiB pages), overflow pages for
+   * a long row, and an interior page now and then (counted as one more).
+   */
+  private void wrote(int rowBytes) {
+    framesSinceCheckpoint += 2 + rowBytes / 1024;
+  }
+
+  /**
+   * Checkpoints if {@link #CHECKPOINT_FRAMES} frames have accumulated; called with the lock held,
+   * at the end of every writer except {@link #tryAppend}. A failed checkpoint is retried by the
+   * next writer; nothing committed depends on it.
+   */
+  private void checkpointIfDue() {
+    if (framesSinceCheckpoint < CHECKPOINT_FRAMES || closed) {
+      return;
+    }
+    try (Statement s = db.createStatement()) {
+      s.execute("PRAGMA wal_checkpoint(PASSIVE)");
+      framesSinceCheckpoint = 0;
+    } catch (SQLException e) {
+      // the WAL keeps growing until a later checkpoint succeeds; every commit in it stays valid
+    }
   }
 
   private static MemoryException failed(String what, SQLException e) {
@@ -207,37 +263,44 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Records a new lease and its LEASE_OPENED event in one transaction; returns the event's seq. */
-  public synchronized long insertLease(LeaseRecord r) throws MemoryException {
+  public long insertLease(LeaseRecord r) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      db.setAutoCommit(false);
-      try (PreparedStatement p = db.prepareStatement("INSERT INTO leases(id, size, mode, backend, owner_uid, owner_pid,"
-          + " tee_kind, status, private_dev, private_ino, shared_dev, shared_ino, boot_id)"
-          + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-        p.setString(1, r.id());
-        p.setLong(2, r.size());
-        p.setString(3, r.mode().name());
-        p.setString(4, r.backend());
-        p.setInt(5, r.owner().uid());
-        p.setInt(6, r.owner().pid());
-        p.setString(7, r.teeKind());
-        p.setString(8, r.status().name());
-        setId(p, 9, r.privateId());
-        setId(p, 11, r.sharedId());
-        p.setString(13, r.bootId());
-        p.executeUpdate();
-        long seq = insert(r.id(), MemoryEvent.Kind.LEASE_OPENED, null, List.of(new ByteRange(0, r.size())));
-        db.commit();
-        return seq;
+      try {
+        live();
+        db.setAutoCommit(false);
+        try (PreparedStatement p = db.prepareStatement("INSERT INTO leases(id, size, mode, backend, owner_uid, owner_pid,"
+            + " tee_kind, status, private_dev, private_ino, shared_dev, shared_ino, boot_id)"
+            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+          p.setString(1, r.id());
+          p.setLong(2, r.size());
+          p.setString(3, r.mode().name());
+          p.setString(4, r.backend());
+          p.setInt(5, r.owner().uid());
+          p.setInt(6, r.owner().pid());
+          p.setString(7, r.teeKind());
+          p.setString(8, r.status().name());
+          setId(p, 9, r.privateId());
+          setId(p, 11, r.sharedId());
+          p.setString(13, r.bootId());
+          p.executeUpdate();
+          long seq = insert(r.id(), MemoryEvent.Kind.LEASE_OPENED, null, List.of(new ByteRange(0, r.size())));
+          db.commit();
+          wrote(256);
+          checkpointIfDue();
+          return seq;
+        } catch (SQLException e) {
+          db.rollback();
+          throw e;
+        } finally {
+          db.setAutoCommit(true);
+        }
       } catch (SQLException e) {
-        db.rollback();
-        throw e;
-      } finally {
-        db.setAutoCommit(true);
+        recoverStatements();
+        throw failed("insert lease " + r.id(), e);
       }
-    } catch (SQLException e) {
-      recoverStatements();
-      throw failed("insert lease " + r.id(), e);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -252,7 +315,46 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Appends one page-state operation (CONVERTED, ALLOCATED, DISCARDED); returns its seq. */
-  public synchronized long append(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
+  public long append(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
+      throws MemoryException {
+    lock.lock();
+    try {
+      long seq = appendLocked(leaseId, kind, to, ranges);
+      checkpointIfDue();
+      return seq;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * {@link #append} for a caller that must not wait long (a transport thread): waits at most
+   * {@link #TRY_APPEND_WAIT_NANOS} for the journal, and returns {@link #BUSY} without writing
+   * anything if another writer holds it longer (a snapshot, a large batch) or if this append
+   * would be the one to run the WAL checkpoint. Otherwise as {@link #append}: committed when it
+   * returns a seq.
+   */
+  public long tryAppend(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
+      throws MemoryException {
+    try {
+      if (!lock.tryLock(TRY_APPEND_WAIT_NANOS, TimeUnit.NANOSECONDS)) {
+        return BUSY;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return BUSY;
+    }
+    try {
+      if (framesSinceCheckpoint >= CHECKPOINT_FRAMES) {
+        return BUSY;
+      }
+      return appendLocked(leaseId, kind, to, ranges);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private long appendLocked(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
       throws MemoryException {
     try {
       live();
@@ -267,14 +369,21 @@ public final class Journal implements AutoCloseable {
    * Removes a record that was written but never acknowledged (the operation failed after it was
    * recorded, and has been undone), so the journal is exactly as before the request.
    */
-  public synchronized void retract(long seq) throws MemoryException {
+  public void retract(long seq) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      deleteRecord.setLong(1, seq);
-      deleteRecord.executeUpdate();
-    } catch (SQLException e) {
-      recoverStatements();
-      throw failed("retract record " + seq, e);
+      try {
+        live();
+        deleteRecord.setLong(1, seq);
+        deleteRecord.executeUpdate();
+        wrote(0);
+        checkpointIfDue();
+      } catch (SQLException e) {
+        recoverStatements();
+        throw failed("retract record " + seq, e);
+      }
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -282,8 +391,9 @@ public final class Journal implements AutoCloseable {
    * Changes a lease's status and records the event ({@code kind}) in one transaction;
    * {@code privateId} replaces the stored private identity when non-null (ATTACHED). Returns seq.
    */
-  public synchronized long changeStatus(String leaseId, LeaseStatus status, MemoryEvent.Kind kind, FileId privateId)
+  public long changeStatus(String leaseId, LeaseStatus status, MemoryEvent.Kind kind, FileId privateId)
       throws MemoryException {
+    lock.lock();
     try {
       live();
       db.setAutoCommit(false);
@@ -305,6 +415,8 @@ public final class Journal implements AutoCloseable {
         }
         long seq = insert(leaseId, kind, null, List.of());
         db.commit();
+        wrote(256);
+        checkpointIfDue();
         return seq;
       } catch (SQLException e) {
         db.rollback();
@@ -314,26 +426,33 @@ public final class Journal implements AutoCloseable {
       }
     } catch (SQLException e) {
       throw failed("status of " + leaseId + " to " + status, e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Every lease ever recorded, in id order. */
-  public synchronized List<LeaseRecord> leases() throws MemoryException {
+  public List<LeaseRecord> leases() throws MemoryException {
+    lock.lock();
     try {
-      live();
-      List<LeaseRecord> out = new ArrayList<>();
-      try (Statement s = db.createStatement();
-           ResultSet rs = s.executeQuery("SELECT id, size, mode, backend, owner_uid, owner_pid, tee_kind, status,"
-               + " private_dev, private_ino, shared_dev, shared_ino, boot_id FROM leases ORDER BY id")) {
-        while (rs.next()) {
-          out.add(new LeaseRecord(rs.getString(1), rs.getLong(2), LeaseMode.valueOf(rs.getString(3)), rs.getString(4),
-              new Owner(rs.getInt(5), rs.getInt(6)), rs.getString(7), LeaseStatus.valueOf(rs.getString(8)),
-              readId(rs, 9), readId(rs, 11), rs.getString(13)));
+      try {
+        live();
+        List<LeaseRecord> out = new ArrayList<>();
+        try (Statement s = db.createStatement();
+             ResultSet rs = s.executeQuery("SELECT id, size, mode, backend, owner_uid, owner_pid, tee_kind, status,"
+                 + " private_dev, private_ino, shared_dev, shared_ino, boot_id FROM leases ORDER BY id")) {
+          while (rs.next()) {
+            out.add(new LeaseRecord(rs.getString(1), rs.getLong(2), LeaseMode.valueOf(rs.getString(3)), rs.getString(4),
+                new Owner(rs.getInt(5), rs.getInt(6)), rs.getString(7), LeaseStatus.valueOf(rs.getString(8)),
+                readId(rs, 9), readId(rs, 11), rs.getString(13)));
+          }
         }
+        return out;
+      } catch (SQLException | IllegalArgumentException e) {
+        throw new MemoryException(Reason.JOURNAL_FAILED, "journal: read leases: " + e.getMessage(), e);
       }
-      return out;
-    } catch (SQLException | IllegalArgumentException e) {
-      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: read leases: " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -346,87 +465,114 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Status of one lease, if recorded. */
-  public synchronized Optional<LeaseStatus> status(String leaseId) throws MemoryException {
+  public Optional<LeaseStatus> status(String leaseId) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      try (PreparedStatement p = db.prepareStatement("SELECT status FROM leases WHERE id = ?")) {
-        p.setString(1, leaseId);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? Optional.of(LeaseStatus.valueOf(rs.getString(1))) : Optional.empty();
+      try {
+        live();
+        try (PreparedStatement p = db.prepareStatement("SELECT status FROM leases WHERE id = ?")) {
+          p.setString(1, leaseId);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(LeaseStatus.valueOf(rs.getString(1))) : Optional.empty();
+          }
         }
+      } catch (SQLException e) {
+        throw failed("status of " + leaseId, e);
       }
-    } catch (SQLException e) {
-      throw failed("status of " + leaseId, e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Feeds every record of {@code leaseId} with seq greater than {@code afterSeq} to {@code sink}, in order. */
-  public synchronized long replay(String leaseId, long afterSeq, Consumer<JournalRecord> sink) throws MemoryException {
+  public long replay(String leaseId, long afterSeq, Consumer<JournalRecord> sink) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      long n = 0;
-      try (PreparedStatement p = db.prepareStatement(
-          "SELECT seq, time_ms, kind, state, ranges FROM journal WHERE lease_id = ? AND seq > ? ORDER BY seq")) {
-        p.setString(1, leaseId);
-        p.setLong(2, afterSeq);
-        try (ResultSet rs = p.executeQuery()) {
-          while (rs.next()) {
-            String st = rs.getString(4);
-            sink.accept(new JournalRecord(rs.getLong(1), rs.getLong(2), leaseId, MemoryEvent.Kind.valueOf(rs.getString(3)),
-                st == null ? null : PageState.valueOf(st), decodeRanges(rs.getBytes(5))));
-            n++;
+      try {
+        live();
+        long n = 0;
+        try (PreparedStatement p = db.prepareStatement(
+            "SELECT seq, time_ms, kind, state, ranges FROM journal WHERE lease_id = ? AND seq > ? ORDER BY seq")) {
+          p.setString(1, leaseId);
+          p.setLong(2, afterSeq);
+          try (ResultSet rs = p.executeQuery()) {
+            while (rs.next()) {
+              String st = rs.getString(4);
+              sink.accept(new JournalRecord(rs.getLong(1), rs.getLong(2), leaseId, MemoryEvent.Kind.valueOf(rs.getString(3)),
+                  st == null ? null : PageState.valueOf(st), decodeRanges(rs.getBytes(5))));
+              n++;
+            }
           }
         }
+        return n;
+      } catch (SQLException | IllegalArgumentException e) {
+        throw new MemoryException(Reason.JOURNAL_FAILED, "journal: replay " + leaseId + ": " + e.getMessage(), e);
       }
-      return n;
-    } catch (SQLException | IllegalArgumentException e) {
-      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: replay " + leaseId + ": " + e.getMessage(), e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Highest seq written so far (0 if none). */
-  public synchronized long lastSeq() throws MemoryException {
+  public long lastSeq() throws MemoryException {
+    lock.lock();
     try {
-      live();
-      if (nextSeq > 0) {
-        return nextSeq - 1;
+      try {
+        live();
+        if (nextSeq > 0) {
+          return nextSeq - 1;
+        }
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
+          return rs.next() ? rs.getLong(1) : 0;
+        }
+      } catch (SQLException e) {
+        throw failed("last seq", e);
       }
-      try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
-        return rs.next() ? rs.getLong(1) : 0;
-      }
-    } catch (SQLException e) {
-      throw failed("last seq", e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Stores a snapshot of a lease's map covering every record up to {@code uptoSeq}. */
-  public synchronized void writeSnapshot(String leaseId, long uptoSeq, byte[] map) throws MemoryException {
+  public void writeSnapshot(String leaseId, long uptoSeq, byte[] map) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT OR REPLACE INTO snapshots(lease_id, upto_seq, map) VALUES (?, ?, ?)")) {
-        p.setString(1, leaseId);
-        p.setLong(2, uptoSeq);
-        p.setBytes(3, map);
-        p.executeUpdate();
+      try {
+        live();
+        try (PreparedStatement p = db.prepareStatement(
+            "INSERT OR REPLACE INTO snapshots(lease_id, upto_seq, map) VALUES (?, ?, ?)")) {
+          p.setString(1, leaseId);
+          p.setLong(2, uptoSeq);
+          p.setBytes(3, map);
+          p.executeUpdate();
+        }
+        wrote(map.length);
+        checkpointIfDue();
+      } catch (SQLException e) {
+        throw failed("snapshot " + leaseId, e);
       }
-    } catch (SQLException e) {
-      throw failed("snapshot " + leaseId, e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** The latest snapshot of a lease: (upto_seq, map bytes). */
-  public synchronized Optional<Snapshot> snapshot(String leaseId) throws MemoryException {
+  public Optional<Snapshot> snapshot(String leaseId) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      try (PreparedStatement p = db.prepareStatement("SELECT upto_seq, map FROM snapshots WHERE lease_id = ?")) {
-        p.setString(1, leaseId);
-        try (ResultSet rs = p.executeQuery()) {
-          return rs.next() ? Optional.of(new Snapshot(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
+      try {
+        live();
+        try (PreparedStatement p = db.prepareStatement("SELECT upto_seq, map FROM snapshots WHERE lease_id = ?")) {
+          p.setString(1, leaseId);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(new Snapshot(rs.getLong(1), rs.getBytes(2))) : Optional.empty();
+          }
         }
+      } catch (SQLException e) {
+        throw failed("read snapshot " + leaseId, e);
       }
-    } catch (SQLException e) {
-      throw failed("read snapshot " + leaseId, e);
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -443,45 +589,62 @@ public final class Journal implements AutoCloseable {
   }
 
   /** Appends one audit result to the audit log. */
-  public synchronized void recordAudit(int pid, boolean clean, String findings) throws MemoryException {
+  public void recordAudit(int pid, boolean clean, String findings) throws MemoryException {
+    lock.lock();
     try {
-      live();
-      try (PreparedStatement p = db.prepareStatement(
-          "INSERT INTO audit_log(time_ms, pid, clean, findings) VALUES (?, ?, ?, ?)")) {
-        p.setLong(1, System.currentTimeMillis());
-        p.setInt(2, pid);
-        p.setInt(3, clean ? 1 : 0);
-        p.setString(4, findings);
-        p.executeUpdate();
+      try {
+        live();
+        try (PreparedStatement p = db.prepareStatement(
+            "INSERT INTO audit_log(time_ms, pid, clean, findings) VALUES (?, ?, ?, ?)")) {
+          p.setLong(1, System.currentTimeMillis());
+          p.setInt(2, pid);
+          p.setInt(3, clean ? 1 : 0);
+          p.setString(4, findings);
+          p.executeUpdate();
+        }
+        wrote(findings.length());
+        checkpointIfDue();
+      } catch (SQLException e) {
+        throw failed("audit log", e);
       }
-    } catch (SQLException e) {
-      throw failed("audit log", e);
+    } finally {
+      lock.unlock();
     }
   }
 
   /** Number of audit log entries (for tests and status). */
-  public synchronized long auditCount() throws MemoryException {
+  public long auditCount() throws MemoryException {
+    lock.lock();
     try {
-      live();
-      try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM audit_log")) {
-        return rs.next() ? rs.getLong(1) : 0;
+      try {
+        live();
+        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM audit_log")) {
+          return rs.next() ? rs.getLong(1) : 0;
+        }
+      } catch (SQLException e) {
+        throw failed("audit count", e);
       }
-    } catch (SQLException e) {
-      throw failed("audit count", e);
+    } finally {
+      lock.unlock();
     }
   }
 
   @Override
-  public synchronized void close() {
-    if (!closed) {
-      closed = true;
-      try {
-        insertRecord.close();
-        deleteRecord.close();
-        db.close();
-      } catch (SQLException ignored) {
-        // closing: WAL is already durable for every committed record
+  public void close() {
+    lock.lock();
+    try {
+      if (!closed) {
+        closed = true;
+        try {
+          insertRecord.close();
+          deleteRecord.close();
+          db.close();
+        } catch (SQLException ignored) {
+          // closing: WAL is already durable for every committed record
+        }
       }
+    } finally {
+      lock.unlock();
     }
   }
 }
