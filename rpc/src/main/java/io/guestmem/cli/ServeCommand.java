@@ -7,6 +7,12 @@ import io.guestmem.rpc.server.ServiceManagerNotifier;
 import io.guestmem.rpc.server.StateDirectory;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import io.guestmem.rpc.auth.ClientCertificateVerifier;
+import io.guestmem.rpc.auth.TlsClientAuth;
+import io.guestmem.rpc.auth.TlsOperator;
+import io.guestmem.rpc.auth.TlsOperators;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -35,6 +41,21 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--tls-key", paramLabel = "PEM", description = "TLS private key (PKCS#8 PEM) for --tls-cert.")
   Path tlsKey;
 
+  @Option(names = "--tls-client-ca", paramLabel = "PEM",
+      description = "CA bundle (PEM, one or more certificates) for TLS client certificates on TCP; the only trust anchors used for them. "
+          + "Enables mTLS (see --tls-client-auth).")
+  Path tlsClientCa;
+
+  @Option(names = "--tls-client-auth", paramLabel = "none|optional|require",
+      description = "Client certificates on TCP: none; optional (asked for; clients without one stay anonymous relying parties); "
+          + "require (the handshake fails without a valid one). Default: optional with --tls-client-ca, else none.")
+  String tlsClientAuth;
+
+  @Option(names = "--tls-operator", paramLabel = "MAPPING",
+      description = "Maps a client certificate to an operator (repeatable): sha256=HEX or san=dns:NAME|uri:URI, then ,uid=N "
+          + "(act as uid N) and/or ,allLeases (act on every lease), optionally ,name=LABEL. Needs --tls-client-ca.")
+  List<String> tlsOperator;
+
   @Option(names = "--backend", defaultValue = "auto", paramLabel = "NAME",
       description = "Memory backend: kvm, secretmem, emulated or auto (default: ${DEFAULT-VALUE}; see guestmem caps).")
   String backend;
@@ -59,7 +80,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "JSON config file; its keys are these options' long names without dashes (stateDir, listen, "
-          + "noTcp, tlsCert, tlsKey, backend, trustEmulatedRoots, metrics, executor, drainSeconds, releaseAfterVmmExit). Command-line options win.")
+          + "noTcp, tlsCert, tlsKey, tlsClientCa, tlsClientAuth, tlsOperator (an array), backend, trustEmulatedRoots, metrics, executor, "
+          + "drainSeconds, releaseAfterVmmExit). Command-line options win.")
   Path config;
 
   @Spec CommandSpec spec;
@@ -82,6 +104,10 @@ final class ServeCommand implements Callable<Integer> {
         continue;
       }
       com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+      if (spec0.type() == List.class) {
+        spec0.setValue(operatorSpecs(e.getKey(), v));
+        continue;
+      }
       if (!(v.isTextual() || v.isNumber() || v.isBoolean())) {
         throw new IllegalArgumentException(config + ": \"" + e.getKey() + "\" must be a string, number or boolean");
       }
@@ -104,6 +130,79 @@ final class ServeCommand implements Callable<Integer> {
       }
       spec0.setValue(typed);
     }
+  }
+
+  /**
+   * {@code tlsOperator}: an array whose elements are mapping strings ({@code sha256=…,uid=…}) or
+   * objects with the same keys ({@code {"sha256": "…", "uid": 1000, "allLeases": false, "name": "…"}}).
+   */
+  private List<String> operatorSpecs(String key, com.fasterxml.jackson.databind.JsonNode v) {
+    if (!v.isArray()) {
+      throw new IllegalArgumentException(config + ": \"" + key + "\" must be an array of operator mappings");
+    }
+    List<String> specs = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      com.fasterxml.jackson.databind.JsonNode m = v.get(i);
+      String where = config + ": \"" + key + "\"[" + i + "]";
+      try {
+        if (m.isTextual()) {
+          specs.add(TlsOperator.parse(m.asText()).spec());
+          continue;
+        }
+        if (!m.isObject()) {
+          throw new IllegalArgumentException("must be a mapping string or object");
+        }
+        java.util.Iterator<String> names = m.fieldNames();
+        while (names.hasNext()) {
+          String n = names.next();
+          if (!List.of("sha256", "san", "uid", "allLeases", "name").contains(n)) {
+            throw new IllegalArgumentException("unknown key \"" + n + "\" (keys: sha256, san, uid, allLeases, name)");
+          }
+        }
+        com.fasterxml.jackson.databind.JsonNode uid = m.get("uid");
+        com.fasterxml.jackson.databind.JsonNode all = m.get("allLeases");
+        if (uid != null && !(uid.isInt() && uid.asInt() >= 0)) {
+          throw new IllegalArgumentException("uid must be a number >= 0");
+        }
+        if (all != null && !all.isBoolean()) {
+          throw new IllegalArgumentException("allLeases must be true or false");
+        }
+        for (String text : List.of("sha256", "san", "name")) {
+          if (m.get(text) != null && (!m.get(text).isTextual() || m.get(text).asText().contains(","))) {
+            throw new IllegalArgumentException(text + " must be a string without commas");
+          }
+        }
+        specs.add(new TlsOperator(m.hasNonNull("name") ? m.get("name").asText() : null, m.hasNonNull("sha256") ? m.get("sha256").asText() : null,
+            m.hasNonNull("san") ? m.get("san").asText() : null, uid != null ? uid.asInt() : -1, all != null && all.asBoolean()).spec());
+      } catch (IllegalArgumentException ex) {
+        throw new IllegalArgumentException(where + ": " + ex.getMessage(), ex);
+      }
+    }
+    return specs;
+  }
+
+  /** The TCP listener's client-certificate settings from --tls-client-ca, --tls-client-auth and --tls-operator. */
+  TlsClientAuth clientAuth() throws java.io.IOException, java.security.GeneralSecurityException {
+    TlsClientAuth.Mode mode = tlsClientAuth != null ? TlsClientAuth.Mode.parse(tlsClientAuth)
+        : tlsClientCa != null ? TlsClientAuth.Mode.OPTIONAL : TlsClientAuth.Mode.NONE;
+    List<TlsOperator> ops = new ArrayList<>();
+    for (String m : tlsOperator != null ? tlsOperator : List.<String>of()) {
+      try {
+        ops.add(TlsOperator.parse(m));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("--tls-operator " + m + ": " + e.getMessage(), e);
+      }
+    }
+    if (mode == TlsClientAuth.Mode.NONE) {
+      if (!ops.isEmpty()) {
+        throw new IllegalArgumentException("--tls-operator needs client certificates: --tls-client-ca (and --tls-client-auth optional or require)");
+      }
+      return TlsClientAuth.none();
+    }
+    if (tlsClientCa == null) {
+      throw new IllegalArgumentException("--tls-client-auth " + tlsClientAuth + " needs --tls-client-ca");
+    }
+    return new TlsClientAuth(mode, ClientCertificateVerifier.fromPem(tlsClientCa, java.time.Clock.systemUTC()), new TlsOperators(ops));
   }
 
   @Override
@@ -138,9 +237,16 @@ final class ServeCommand implements Callable<Integer> {
       err.println("guestmem serve: --release-after-vmm-exit is a number of seconds, or -1 to keep leases of exited VMMs");
       return Main.EXIT_USAGE;
     }
+    TlsClientAuth clientAuth;
+    try {
+      clientAuth = clientAuth();
+    } catch (IllegalArgumentException | java.io.IOException | java.security.GeneralSecurityException e) {
+      err.println("guestmem serve: " + e.getMessage());
+      return Main.EXIT_USAGE;
+    }
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
     GuestmemServer.Options opts = GuestmemServer.Options.defaults(dir).withTcp(host, port).withBackend(backend).withTls(tlsCert, tlsKey)
-        .withTrustedEmulatedRoots(trustEmulatedRoots).withDirectExecutor(!"default".equals(executor));
+        .withTrustedEmulatedRoots(trustEmulatedRoots).withDirectExecutor(!"default".equals(executor)).withClientAuth(clientAuth);
     if (!executor.equals("direct") && !executor.equals("default")) {
       err.println("guestmem serve: --executor must be direct or default");
       return Main.EXIT_USAGE;
@@ -169,6 +275,10 @@ final class ServeCommand implements Callable<Integer> {
     out.println("  fd channel  " + ep.fdChannel());
     if (ep.tcp() != null) {
       out.println("  tcp (TLS)   " + ep.tcp() + "  certificate sha256 " + ep.tlsCertSha256());
+      if (clientAuth.enabled()) {
+        out.println("  tls clients " + clientAuth.mode().name().toLowerCase(java.util.Locale.ROOT) + ", CA " + tlsClientCa.toAbsolutePath()
+            + ", " + clientAuth.operators().mappings().size() + " operator mapping(s)");
+      }
     }
     if (ep.metrics() != null) {
       out.println("  metrics     http://" + ep.metrics() + "/metrics");

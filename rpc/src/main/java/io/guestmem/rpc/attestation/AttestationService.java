@@ -24,7 +24,7 @@ import io.guestmem.memory.Lease;
 import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.rpc.auth.Caller;
-import io.guestmem.rpc.auth.UnixPeer;
+import io.guestmem.rpc.auth.LeaseActor;
 import io.guestmem.rpc.errors.BlockingCalls;
 import io.guestmem.rpc.errors.ErrorMapper;
 import io.guestmem.rpc.v1.AttestationGrpc;
@@ -208,13 +208,14 @@ public final class AttestationService extends AttestationGrpc.AttestationImplBas
   }
 
   private Lease localLease(String leaseId) throws MemoryException {
-    UnixPeer peer = Caller.current().unix().orElseThrow(() -> ErrorMapper.status(Status.Code.PERMISSION_DENIED,
-        ErrorMapper.LOCAL_CALLERS_ONLY, "the emulated TEE runs on leases: local callers only"));
+    // root acts on every lease here, as before; a TCP caller needs an operator mapping
+    LeaseActor peer = Caller.current().leaseActor(true).orElseThrow(() -> ErrorMapper.status(Status.Code.PERMISSION_DENIED,
+        ErrorMapper.LOCAL_CALLERS_ONLY, "the emulated TEE runs on leases: local callers and TCP operators only"));
     if (leaseId.isEmpty()) {
       throw ErrorMapper.invalid("lease_id is required");
     }
     Lease lease = engine.lease(leaseId);
-    if (lease.info().owner().uid() != peer.uid() && peer.uid() != 0) {
+    if (!peer.mayActOn(lease.info().owner().uid())) {
       throw new MemoryException(MemoryException.Reason.NOT_OWNER, "lease " + leaseId + " belongs to another uid");
     }
     return lease;

@@ -90,7 +90,7 @@ public final class ServiceClient implements AutoCloseable {
     try {
       io.netty.handler.ssl.SslContextBuilder ssl = io.grpc.netty.GrpcSslContexts.forClient().trustManager(new PinnedServerTrust(pin));
       if (certificate != null) {
-        ssl.keyManager(ClientKeys.privateKey(privateKey), ClientKeys.chain(certificate));
+        ssl.keyManager(new FixedClientKey(ClientKeys.privateKey(privateKey), ClientKeys.chain(certificate)));
       }
       ManagedChannel ch = NettyChannelBuilder.forAddress(host, port).sslContext(ssl.build()).build();
       return new ServiceClient(null, ch);

@@ -16,7 +16,14 @@ import io.guestmem.memory.EngineConfig;
 import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.rpc.auth.Caller;
+import io.guestmem.rpc.auth.ClientCertificateFilter;
 import io.guestmem.rpc.auth.PeerCredentialsNegotiator;
+import io.guestmem.rpc.auth.TcpAuthorization;
+import io.guestmem.rpc.auth.TlsClientAuth;
+import io.guestmem.rpc.v1.AttestationGrpc;
+import io.guestmem.rpc.v1.GuestMemoryGrpc;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContextBuilder;
 import io.guestmem.rpc.fdchannel.AttachWaiters;
 import io.guestmem.rpc.fdchannel.FdChannelServer;
 import io.guestmem.rpc.fdchannel.HandoffTokens;
@@ -60,14 +67,17 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Wires and runs guestmem: a unix-socket listener for local clients (the VMM) and a TCP+TLS
- * listener for relying parties, both serving the same {@code guestmem.v1} services plus the
- * standard health and reflection services. Writes {@code endpoints.json} once listening.
+ * listener for relying parties, both serving {@code guestmem.v1} plus the standard health and
+ * reflection services. {@code GuestMemory} is served on TCP only with client certificates
+ * configured ({@link TlsClientAuth}), and there only to callers whose certificate maps to an
+ * operator ({@link TcpAuthorization}). Writes {@code endpoints.json} once listening.
  */
 public final class GuestmemServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(GuestmemServer.class);
@@ -76,38 +86,38 @@ public final class GuestmemServer implements AutoCloseable {
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
                         Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
                         String backend, boolean rootIsOperator, Path trustEmulatedRoots, String metricsHost, int metricsPort,
-                        boolean directExecutor) {
+                        boolean directExecutor, TlsClientAuth clientAuth) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0, true);
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0, true, TlsClientAuth.none());
     }
 
     public Options withTcp(String host, int port) {
-      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
     }
 
     public Options withoutTcp() {
-      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
     }
 
     public Options withBackend(String b) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
     }
 
     public Options withTls(Path certificate, Path privateKey) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
     }
 
     /** Also trust the emulated roots in {@code dir} (CI with the emulated TEE); every verdict then says so. */
     public Options withTrustedEmulatedRoots(Path dir) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort, directExecutor, clientAuth);
     }
 
     /** Prometheus endpoint; port 0 picks a free port, -1 disables it. */
     public Options withMetrics(String host, int port) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port, directExecutor, clientAuth);
     }
 
     /**
@@ -115,11 +125,16 @@ public final class GuestmemServer implements AutoCloseable {
      * work to a bounded pool itself) or on grpc-java's default cached pool.
      */
     public Options withDirectExecutor(boolean direct) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, direct);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, direct, clientAuth);
+    }
+
+    /** Client certificates on the TCP listener (mTLS) and the operator mappings built on them. */
+    public Options withClientAuth(TlsClientAuth auth) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, auth);
     }
 
     public Options withRootIsOperator(boolean operator) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
     }
   }
 
@@ -236,15 +251,34 @@ public final class GuestmemServer implements AutoCloseable {
       fdChannel = new FdChannelServer(state.fdChannelSocket(), engine, tokens, waiters, credentials, 32);
       fdChannel.start();
       Path sock = startUnix(localServices);
+      TlsClientAuth clientAuth = options.clientAuth();
       List<ServerServiceDefinition> services = remoteServices;
+      if (clientAuth.enabled()) {
+        // With client certificates, lease and emulator RPCs are served on TCP too, behind the operator gate;
+        // without them GuestMemory is not served on TCP at all.
+        TcpAuthorization gate = new TcpAuthorization(Set.of(GuestMemoryGrpc.SERVICE_NAME),
+            Set.of(AttestationGrpc.getEmulateTdxMethod().getFullMethodName(), AttestationGrpc.getEmulateSnpMethod().getFullMethodName()));
+        services = new ArrayList<>();
+        for (ServerServiceDefinition d : remoteServices) {
+          services.add(ServerInterceptors.intercept(d, gate));
+        }
+        services.add(ServerInterceptors.intercept(memoryService, new ReattachInterceptor(credentials, engine), Caller.interceptor(), gate));
+      }
       String tcp = null;
       String sha = null;
       if (options.tcpEnabled()) {
         TlsMaterial tls = options.tlsCertificate() != null
             ? TlsMaterial.fromFiles(options.tlsCertificate(), options.tlsPrivateKey())
             : TlsMaterial.selfSigned(state.tlsDirectory());
-        Server s = withServices(NettyServerBuilder.forAddress(new InetSocketAddress(options.tcpHost(), options.tcpPort())), services)
-            .sslContext(GrpcSslContexts.forServer(tls.certificate().toFile(), tls.privateKey().toFile()).build())
+        SslContextBuilder ssl = GrpcSslContexts.forServer(tls.certificate().toFile(), tls.privateKey().toFile());
+        NettyServerBuilder tcpBuilder = withServices(NettyServerBuilder.forAddress(new InetSocketAddress(options.tcpHost(), options.tcpPort())), services);
+        if (clientAuth.enabled()) {
+          ssl.trustManager(clientAuth.verifier().trustManager())
+              .clientAuth(clientAuth.mode() == TlsClientAuth.Mode.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
+          tcpBuilder.addTransportFilter(new ClientCertificateFilter(clientAuth.operators()));
+        }
+        Server s = tcpBuilder
+            .sslContext(ssl.build())
             .build()
             .start();
         servers.add(s);
@@ -339,6 +373,9 @@ public final class GuestmemServer implements AutoCloseable {
     if (e.tcp() != null) {
       m.put("tcp", e.tcp());
       m.put("tlsCertSha256", e.tlsCertSha256());
+      if (options.clientAuth().enabled()) {
+        m.put("tlsClientAuth", options.clientAuth().mode().name().toLowerCase(java.util.Locale.ROOT));
+      }
     }
     if (e.metrics() != null) {
       m.put("metrics", "http://" + e.metrics() + "/metrics");
