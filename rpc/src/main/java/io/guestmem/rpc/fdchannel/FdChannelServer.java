@@ -1,6 +1,5 @@
 package io.guestmem.rpc.fdchannel;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -19,7 +18,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalInt;
 import java.util.concurrent.ExecutorService;
@@ -148,67 +146,19 @@ public final class FdChannelServer implements AutoCloseable {
 
   /** Handles one request; returns whether the connection stays open. */
   private boolean handle(int conn, SocketOptions.PeerCredentials peer, UnixSockets.Received msg) throws ErrnoException {
-    JsonNode req;
+    FdChannelRequest req;
     try {
-      req = json.readTree(new String(msg.payload(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      req = null;
+      req = FdChannelRequest.parse(msg.payload(), msg.fds().length);
+    } catch (FdChannelRequest.MalformedRequestException e) {
+      return refuse(conn, e.reason(), e.getMessage(), false);
     }
-    if (req == null || !req.isObject()) {
-      return refuse(conn, MALFORMED, "message is not a JSON object", false);
+    if (req instanceof FdChannelRequest.Get g) {
+      return get(conn, peer, g.lease(), g.token(), g.roles());
     }
-    String op = text(req, "op");
-    String leaseId = text(req, "lease");
-    if (op == null || leaseId == null) {
-      return refuse(conn, MALFORMED, "op and lease are required strings", false);
+    if (req instanceof FdChannelRequest.Attach a) {
+      return attach(conn, peer, a.lease(), a.token(), a.declaredSize(), msg.fds()[0]);
     }
-    if (op.equals("reattach")) {
-      return reattach(conn, peer, req, leaseId, msg.fds());
-    }
-    String token = text(req, "token");
-    if (token == null) {
-      return refuse(conn, MALFORMED, "op, lease and token are required strings", false);
-    }
-    switch (op) {
-      case "get":
-        if (msg.fds().length != 0 || req.has("fds")) {
-          return refuse(conn, MALFORMED, "get carries no fds", false);
-        }
-        List<String> roles = roles(req.get("roles"));
-        if (roles == null) {
-          return refuse(conn, MALFORMED, "roles, if given, is a non-empty list of distinct \"shared\" and \"private\"", false);
-        }
-        return get(conn, peer, leaseId, token, roles);
-      case "attach":
-        JsonNode fds = req.get("fds");
-        if (fds == null || !fds.isArray() || fds.size() != 1 || msg.fds().length != 1
-            || !ROLE_PRIVATE.equals(text(fds.get(0), "role")) || !fds.get(0).path("size").canConvertToLong()) {
-          return refuse(conn, MALFORMED, "attach carries exactly one fd, listed as {\"role\":\"private\",\"size\":N}", false);
-        }
-        return attach(conn, peer, leaseId, token, fds.get(0).get("size").asLong(), msg.fds()[0]);
-      default:
-        return refuse(conn, MALFORMED, "unknown op '" + op + "'", false);
-    }
-  }
-
-  /** The roles a {@code get} asks for: default just the shared memfd; null when malformed. */
-  private static List<String> roles(JsonNode n) {
-    List<String> out = new ArrayList<>();
-    if (n == null) {
-      out.add(ROLE_SHARED);
-      return out;
-    }
-    if (!n.isArray() || n.isEmpty() || n.size() > 2) {
-      return null;
-    }
-    for (JsonNode r : n) {
-      String role = r.isTextual() ? r.asText() : null;
-      if (!(ROLE_SHARED.equals(role) || ROLE_PRIVATE.equals(role)) || out.contains(role)) {
-        return null;
-      }
-      out.add(role);
-    }
-    return out;
+    return reattach(conn, peer, (FdChannelRequest.Reattach) req, msg.fds());
   }
 
   private boolean get(int conn, SocketOptions.PeerCredentials peer, String leaseId, String token, List<String> roles)
@@ -266,31 +216,13 @@ public final class FdChannelServer implements AutoCloseable {
    * fds it kept; the engine proves they are the very kernel objects the lease had and the lease is
    * OPEN again with its journaled page states. Any refusal changes nothing.
    */
-  private boolean reattach(int conn, SocketOptions.PeerCredentials peer, JsonNode req, String leaseId, int[] received)
+  private boolean reattach(int conn, SocketOptions.PeerCredentials peer, FdChannelRequest.Reattach req, int[] received)
       throws ErrnoException {
-    String credential = text(req, "credential");
-    JsonNode fds = req.get("fds");
-    if (credential == null || req.has("token") || fds == null || !fds.isArray() || fds.size() != 2 || received.length != 2) {
-      return refuse(conn, MALFORMED, "reattach carries a credential and exactly two fds, listed as "
-          + "{\"role\":\"private\",\"size\":N} and {\"role\":\"shared\",\"size\":N}", false);
-    }
-    int privateFd = -1;
-    int sharedFd = -1;
-    long[] sizes = new long[2];
-    for (int i = 0; i < 2; i++) {
-      String role = text(fds.get(i), "role");
-      if (!fds.get(i).path("size").canConvertToLong()) {
-        return refuse(conn, MALFORMED, "fds[" + i + "].size must be a whole number", false);
-      }
-      sizes[i] = fds.get(i).get("size").asLong();
-      if (ROLE_PRIVATE.equals(role) && privateFd < 0) {
-        privateFd = received[i];
-      } else if (ROLE_SHARED.equals(role) && sharedFd < 0) {
-        sharedFd = received[i];
-      } else {
-        return refuse(conn, MALFORMED, "reattach lists one \"private\" and one \"shared\" fd", false);
-      }
-    }
+    String leaseId = req.lease();
+    String credential = req.credential();
+    int privateFd = received[req.privateFdIndex()];
+    int sharedFd = received[req.sharedFdIndex()];
+    List<Long> sizes = req.declaredSizes();
     try {
       Lease lease = engine.lease(leaseId);
       LeaseInfo info = lease.info();
@@ -359,11 +291,6 @@ public final class FdChannelServer implements AutoCloseable {
     reply.putObject("error").put("reason", reason).put("message", message == null ? "" : message);
     UnixSockets.sendFds(conn, bytes(reply), new int[0]);
     return keepOpen;
-  }
-
-  private static String text(JsonNode n, String field) {
-    JsonNode v = n == null ? null : n.get(field);
-    return v != null && v.isTextual() ? v.asText() : null;
   }
 
   private byte[] bytes(ObjectNode n) {
