@@ -21,12 +21,14 @@ final class HealthCommand implements Callable<Integer> {
   @Option(names = "--state-dir", paramLabel = "DIR", description = "State directory of the running service.")
   Path stateDir;
 
+  @picocli.CommandLine.Mixin ServiceConnection connection;
+
   @Spec CommandSpec spec;
 
   @Override
   public Integer call() {
     Path dir = stateDir != null ? stateDir : StateDirectory.defaultPath();
-    try (ServiceClient c = ServiceClient.connect(dir)) {
+    try (ServiceClient c = connection.open(dir)) {
       HealthCheckResponse r = HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(5, TimeUnit.SECONDS)
           .check(HealthCheckRequest.getDefaultInstance());
       spec.commandLine().getOut().println(r.getStatus().name());

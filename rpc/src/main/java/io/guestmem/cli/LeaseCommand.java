@@ -47,6 +47,8 @@ final class LeaseCommand {
       description = "State directory of the running service (finds it through endpoints.json).")
   Path stateDir;
 
+  @picocli.CommandLine.Mixin ServiceConnection connection;
+
   Path stateDir() {
     return stateDir != null ? stateDir : StateDirectory.defaultPath();
   }
@@ -54,7 +56,7 @@ final class LeaseCommand {
   /** Runs one call against the service; a refusal prints the stable reason on stderr. */
   static int call(LeaseCommand parent, CommandSpec spec, ClientCall body) {
     PrintWriter err = spec.commandLine().getErr();
-    try (ServiceClient c = ServiceClient.connect(parent.stateDir())) {
+    try (ServiceClient c = parent.connection.open(parent.stateDir())) {
       return body.run(GuestMemoryGrpc.newBlockingStub(c.channel()).withDeadlineAfter(30, TimeUnit.SECONDS), spec.commandLine().getOut());
     } catch (StatusRuntimeException e) {
       err.println("guestmem " + spec.name() + ": " + e.getStatus().getCode() + " "

@@ -1,0 +1,85 @@
+package io.guestmem.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.guestmem.rpc.auth.TestPki;
+import io.guestmem.rpc.auth.TlsClientAuth;
+import io.guestmem.rpc.auth.TlsOperator;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** serve's client-certificate settings, from flags and from the config file. */
+class ServeClientAuthConfigTest {
+  private static final String HEX = "0f".repeat(32);
+  @TempDir Path dir;
+
+  private ServeCommand parse(String json, String... args) throws Exception {
+    ServeCommand serve = new ServeCommand();
+    CommandLine cl = new CommandLine(serve);
+    if (json == null) {
+      cl.parseArgs(args);
+      return serve;
+    }
+    Path cfg = dir.resolve("guestmem.json");
+    Files.writeString(cfg, json);
+    String[] all = new String[args.length + 2];
+    all[0] = "--config";
+    all[1] = cfg.toString();
+    System.arraycopy(args, 0, all, 2, args.length);
+    cl.parseArgs(all);
+    serve.applyConfig();
+    return serve;
+  }
+
+  private Path bundle() throws Exception {
+    Path pem = dir.resolve("clients-ca.pem");
+    TestPki.Issued ca = TestPki.rootCa("clients");
+    ca.write(dir, "clients-ca");
+    Files.move(dir.resolve("clients-ca.crt"), pem, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    return pem;
+  }
+
+  @Test
+  void aCaBundleAloneMeansOptionalClientCertificatesAndNoOperators() throws Exception {
+    Path ca = bundle();
+    TlsClientAuth a = parse(null, "--tls-client-ca", ca.toString()).clientAuth();
+    assertThat(a.mode()).isEqualTo(TlsClientAuth.Mode.OPTIONAL);
+    assertThat(a.operators().mappings()).isEmpty();
+    assertThat(parse(null).clientAuth().enabled()).isFalse();
+  }
+
+  @Test
+  void operatorMappingsComeFromRepeatedFlagsOrAConfigArray() throws Exception {
+    bundle();
+    TlsClientAuth flags = parse(null, "--tls-client-ca", dir.resolve("clients-ca.pem").toString(), "--tls-client-auth", "require",
+        "--tls-operator", "sha256=" + HEX + ",uid=1000,name=ops", "--tls-operator", "san=uri:spiffe://example.org/ops,allLeases").clientAuth();
+    assertThat(flags.mode()).isEqualTo(TlsClientAuth.Mode.REQUIRE);
+    assertThat(flags.operators().mappings()).extracting(TlsOperator::name).containsExactly("ops", "uri:spiffe://example.org/ops");
+
+    ServeCommand fromFile = parse("{\"tlsClientCa\": \"clients-ca.pem\", \"tlsClientAuth\": \"optional\", \"tlsOperator\": ["
+        + "{\"sha256\": \"" + HEX + "\", \"uid\": 1000, \"name\": \"ops\"},"
+        + "\"san=dns:console.example.org,allLeases\"]}");
+    TlsClientAuth file = fromFile.clientAuth();
+    assertThat(file.operators().mappings()).containsExactly(
+        new TlsOperator("ops", HEX, null, 1000, false), new TlsOperator(null, null, "dns:console.example.org", -1, true));
+    // a relative path is relative to the config file
+    assertThat(fromFile.tlsClientCa).isEqualTo(dir.resolve("clients-ca.pem"));
+  }
+
+  @Test
+  void inconsistentSettingsAreUsageErrors() throws Exception {
+    assertThatThrownBy(() -> parse(null, "--tls-operator", "sha256=" + HEX + ",uid=1").clientAuth()).hasMessageContaining("--tls-client-ca");
+    assertThatThrownBy(() -> parse(null, "--tls-client-auth", "require").clientAuth()).hasMessageContaining("needs --tls-client-ca");
+    assertThatThrownBy(() -> parse(null, "--tls-client-auth", "maybe").clientAuth()).hasMessageContaining("none, optional or require");
+    assertThatThrownBy(() -> parse(null, "--tls-client-ca", dir.resolve("absent.pem").toString()).clientAuth()).hasMessageContaining("absent.pem");
+    assertThatThrownBy(() -> parse("{\"tlsOperator\": \"sha256=" + HEX + "\"}")).hasMessageContaining("must be an array");
+    assertThatThrownBy(() -> parse("{\"tlsOperator\": [{\"sha256\": \"" + HEX + "\", \"role\": \"admin\"}]}"))
+        .hasMessageContaining("\"tlsOperator\"[0]").hasMessageContaining("unknown key \"role\"");
+    assertThatThrownBy(() -> parse("{\"tlsOperator\": [{\"sha256\": \"" + HEX + "\", \"uid\": \"1000\"}]}")).hasMessageContaining("uid must be a number");
+    assertThatThrownBy(() -> parse("{\"tlsOperator\": [{\"sha256\": \"" + HEX + "\"}]}")).hasMessageContaining("grants nothing");
+  }
+}
