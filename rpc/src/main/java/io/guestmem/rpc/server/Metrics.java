@@ -31,8 +31,12 @@ import java.util.function.ToDoubleFunction;
  */
 public final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-  /** Registered timers by "method code": a registry lookup per call costs more than the call's bookkeeping. */
-  private final java.util.Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
+  /**
+   * Registered timers per method, indexed by status code value: one map lookup by the method's
+   * (interned, hash-cached) name per call, no string building; a registry lookup per call would
+   * cost more than the call's other bookkeeping.
+   */
+  private final java.util.Map<String, Timer[]> timers = new java.util.concurrent.ConcurrentHashMap<>();
   private HttpServer http;
   private AutoCloseable engineSubscription;
 
@@ -47,21 +51,31 @@ public final class Metrics implements AutoCloseable {
       public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
         long start = System.nanoTime();
         String method = call.getMethodDescriptor().getFullMethodName();
+        Timer[] byCode = timers.computeIfAbsent(method, m -> new Timer[Status.Code.values().length]);
         return next.startCall(new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
           @Override
           public void close(Status status, Metadata trailers) {
-            timers.computeIfAbsent(method + " " + status.getCode().name(), k -> Timer.builder("guestmem.rpc.server")
-                    .description("gRPC server call latency")
-                    .tag("method", method)
-                    .tag("code", status.getCode().name())
-                    .publishPercentileHistogram()
-                    .register(registry))
-                .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            timer(byCode, method, status.getCode()).record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
             super.close(status, trailers);
           }
         }, headers);
       }
     };
+  }
+
+  /** The timer of {@code method} ending with {@code code}, registered on first use (registering twice yields the same timer). */
+  private Timer timer(Timer[] byCode, String method, Status.Code code) {
+    Timer t = byCode[code.value()];
+    if (t == null) {
+      t = Timer.builder("guestmem.rpc.server")
+          .description("gRPC server call latency")
+          .tag("method", method)
+          .tag("code", code.name())
+          .publishPercentileHistogram()
+          .register(registry);
+      byCode[code.value()] = t;
+    }
+    return t;
   }
 
   /** Memory gauges and conversion counters from the engine. */
