@@ -6,7 +6,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The authorisation audit log: the SLF4J logger {@value #LOGGER}, one line per decision about a
- * TCP caller (certificate refused in the handshake, certificate mapped or not on connect, lease or
+ * TCP caller (handshake refused, with the certificate's reason, certificate mapped or not on connect, lease or
  * emulator RPC allowed or denied). Lease operations themselves are also journal records in the
  * database, as for unix-socket callers.
  */
@@ -19,6 +19,20 @@ public final class AuthorizationLog {
 
   static void connected(SocketAddress remote, TlsPeer peer) {
     log.info("tls client {} connected with {}", remote, peer);
+  }
+
+  static void handshakeFailed(SocketAddress remote, String reason, Throwable cause) {
+    String detail = cause == null ? "" : cause.getMessage();
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof ClientCertificateException c) {
+        detail = c.getMessage();
+      }
+    }
+    if (reason.equals(HandshakeAuditingNegotiator.TLS_HANDSHAKE_FAILED)) {
+      log.info("tls handshake from {} failed: {}: {}", remote, reason, detail);
+    } else {
+      log.warn("tls handshake from {} refused: {}{}", remote, reason, detail.startsWith(reason) ? detail.substring(reason.length()) : ": " + detail);
+    }
   }
 
   static void anonymous(SocketAddress remote) {

@@ -29,8 +29,6 @@ import java.util.List;
 import java.util.Set;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Verifies TLS client certificates against the configured client CA bundle, and nothing else (no
@@ -44,7 +42,6 @@ import org.slf4j.LoggerFactory;
  * root. The leaf is always validated, even when it is a certificate of the bundle.
  */
 public final class ClientCertificateVerifier {
-  private static final Logger audit = LoggerFactory.getLogger(AuthorizationLog.LOGGER);
   /** id-kp-clientAuth (RFC 5280 §4.2.1.12). */
   public static final String CLIENT_AUTH_EKU = "1.3.6.1.5.5.7.3.2";
 
@@ -157,33 +154,25 @@ public final class ClientCertificateVerifier {
 
   /**
    * A trust manager for the TCP listener's client side of the handshake: {@link #verify} every
-   * chain a client presents, log each refusal with its reason to the audit log, and fail the
-   * handshake. It never trusts servers (it is only installed on the server).
+   * chain a client presents and fail the handshake with the reason (which reaches the audit log
+   * through {@link HandshakeAuditingNegotiator}). It never trusts servers (it
+   * is only installed on the server).
    */
   public X509ExtendedTrustManager trustManager() {
     return new X509ExtendedTrustManager() {
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine) throws CertificateException {
-        check(chain, engine == null ? null : engine.getPeerHost());
+        verify(chain);
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-        check(chain, socket == null ? null : String.valueOf(socket.getRemoteSocketAddress()));
+        verify(chain);
       }
 
       @Override
       public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        check(chain, null);
-      }
-
-      private void check(X509Certificate[] chain, String peer) throws ClientCertificateException {
-        try {
-          verify(chain);
-        } catch (ClientCertificateException e) {
-          audit.warn("tls handshake refused{}: {}", peer == null ? "" : " from " + peer, e.getMessage());
-          throw e;
-        }
+        verify(chain);
       }
 
       @Override

@@ -17,6 +17,7 @@ import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
 import io.guestmem.rpc.auth.Caller;
 import io.guestmem.rpc.auth.ClientCertificateFilter;
+import io.guestmem.rpc.auth.HandshakeAuditingNegotiator;
 import io.guestmem.rpc.auth.PeerCredentialsNegotiator;
 import io.guestmem.rpc.auth.TcpAuthorization;
 import io.guestmem.rpc.auth.TlsClientAuth;
@@ -271,16 +272,18 @@ public final class GuestmemServer implements AutoCloseable {
             ? TlsMaterial.fromFiles(options.tlsCertificate(), options.tlsPrivateKey())
             : TlsMaterial.selfSigned(state.tlsDirectory());
         SslContextBuilder ssl = GrpcSslContexts.forServer(tls.certificate().toFile(), tls.privateKey().toFile());
-        NettyServerBuilder tcpBuilder = withServices(NettyServerBuilder.forAddress(new InetSocketAddress(options.tcpHost(), options.tcpPort())), services);
+        InetSocketAddress at = new InetSocketAddress(options.tcpHost(), options.tcpPort());
+        NettyServerBuilder tcpBuilder;
         if (clientAuth.enabled()) {
           ssl.trustManager(clientAuth.verifier().trustManager())
               .clientAuth(clientAuth.mode() == TlsClientAuth.Mode.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
-          tcpBuilder.addTransportFilter(new ClientCertificateFilter(clientAuth.operators()));
+          // the same TLS negotiation, with every failed handshake in the audit log
+          tcpBuilder = withServices(NettyServerBuilder.forAddress(at, HandshakeAuditingNegotiator.serverCredentials(ssl.build())), services)
+              .addTransportFilter(new ClientCertificateFilter(clientAuth.operators()));
+        } else {
+          tcpBuilder = withServices(NettyServerBuilder.forAddress(at), services).sslContext(ssl.build());
         }
-        Server s = tcpBuilder
-            .sslContext(ssl.build())
-            .build()
-            .start();
+        Server s = tcpBuilder.build().start();
         servers.add(s);
         InetSocketAddress bound = (InetSocketAddress) s.getListenSockets().get(0);
         tcp = hostPort(options.tcpHost(), bound.getPort());
