@@ -18,7 +18,7 @@ class FdChannelRequestFuzzTest {
    * refused with {@link FdChannelRequest.MalformedRequestException} whose reason is
    * {@code MALFORMED_MESSAGE} and whose message says what is wrong; nothing else escapes.
    */
-  @FuzzTest
+  @FuzzTest(maxDuration = "0s")
   void requestParser(FuzzedDataProvider data) {
     int fdCount = data.consumeInt(0, FdChannelServer.MAX_FDS);
     byte[] payload = data.consumeRemainingAsBytes();

@@ -19,7 +19,7 @@ class PckExtensionsFuzzTest {
    * Any bytes either decode as SGX extensions or are refused with {@link MalformedLayoutException};
    * decoded extensions encode back to DER that decodes to the same value.
    */
-  @FuzzTest
+  @FuzzTest(maxDuration = "0s")
   void sgxExtensionDecoder(byte[] der) {
     PckExtensions x;
     try {

@@ -25,7 +25,7 @@ class TdxQuoteFuzzTest {
    * parsed quote keeps exactly its input, its signed spans (header and body; the QE report) lie
    * inside the input at their offsets, and re-encoding it gives the input back.
    */
-  @FuzzTest
+  @FuzzTest(maxDuration = "0s")
   void quoteParser(byte[] data) {
     Quote q;
     try {
