@@ -346,12 +346,38 @@ public final class Certificates {
     if (a == b) {
       return true;
     }
-    try {
-      return a.equals(b);
-    } catch (RuntimeException malformed) {
-      return encodedHex(a).equals(encodedHex(b));
+    synchronized (SAME_NAME) {
+      java.util.Map<X500Name, Boolean> known = SAME_NAME.get(a);
+      Boolean same = known == null ? null : known.get(b);
+      if (same != null) {
+        return same;
+      }
     }
+    boolean same;
+    try {
+      same = a.equals(b);
+    } catch (RuntimeException malformed) {
+      same = encodedHex(a).equals(encodedHex(b));
+    }
+    synchronized (SAME_NAME) {
+      if (SAME_NAME.size() >= MEMO_LIMIT) {
+        SAME_NAME.clear();
+      }
+      java.util.Map<X500Name, Boolean> known = SAME_NAME.computeIfAbsent(a, k -> new java.util.IdentityHashMap<>());
+      if (known.size() >= 64) {
+        known.clear();
+      }
+      known.put(b, same);
+    }
+    return same;
   }
+
+  /**
+   * {@link #sameName} results per pair of parsed name instances (parsed certificates and CRLs are
+   * memoized, so the same instances recur; BouncyCastle's comparison of two different names
+   * normalizes every attribute value each time).
+   */
+  private static final java.util.Map<X500Name, java.util.Map<X500Name, Boolean>> SAME_NAME = new java.util.IdentityHashMap<>();
 
   private static String encodedHex(X500Name name) {
     try {

@@ -56,20 +56,53 @@ public final class CrlValidator {
       out.collateral(new CollateralItem(prefix, thisUpdate, nextUpdate, Certificates.name(crl.getIssuer())));
     }
     for (Map.Entry<String, X509CertificateHolder> s : subjects.entrySet()) {
-      X509CRLEntryHolder entry;
+      Lookup lookup;
       try {
-        entry = crl.getRevokedCertificate(s.getValue().getSerialNumber());
+        lookup = lookup(crl, s.getValue().getSerialNumber());
       } catch (RuntimeException malformed) {
         ok &= out.fail(prefix + ".revocation." + s.getKey(), category, Reason.CRL_SIGNATURE_INVALID,
             "the CRL's entries do not decode: " + malformed.getMessage());
         continue;
       }
-      ok &= out.check(prefix + ".revocation." + s.getKey(), category, entry == null, Reason.REVOKED,
-          entry == null ? "serial 0x" + s.getValue().getSerialNumber().toString(16) + " not listed"
-              : "serial 0x" + s.getValue().getSerialNumber().toString(16) + " revoked "
-                  + entry.getRevocationDate().toInstant());
+      ok &= out.check(prefix + ".revocation." + s.getKey(), category, !lookup.listed(), Reason.REVOKED, lookup.detail());
     }
     return ok;
+  }
+
+  /** Whether a serial is listed, with the check's detail. */
+  private record Lookup(boolean listed, String detail) {}
+
+  /**
+   * Revocation lookups per CRL instance and serial: BouncyCastle scans every entry of the CRL on
+   * each lookup, and the same platform's serials are looked up in the same (memoized) CRL on every
+   * verification. The answer depends only on the CRL's content, never on the time; a lookup that
+   * throws is not remembered. Bounded.
+   */
+  private static final Map<X509CRLHolder, Map<java.math.BigInteger, Lookup>> LOOKUPS =
+      new java.util.IdentityHashMap<>();
+
+  private static Lookup lookup(X509CRLHolder crl, java.math.BigInteger serial) {
+    synchronized (LOOKUPS) {
+      Map<java.math.BigInteger, Lookup> known = LOOKUPS.get(crl);
+      Lookup l = known == null ? null : known.get(serial);
+      if (l != null) {
+        return l;
+      }
+    }
+    X509CRLEntryHolder entry = crl.getRevokedCertificate(serial);
+    Lookup l = entry == null ? new Lookup(false, "serial 0x" + serial.toString(16) + " not listed")
+        : new Lookup(true, "serial 0x" + serial.toString(16) + " revoked " + entry.getRevocationDate().toInstant());
+    synchronized (LOOKUPS) {
+      if (LOOKUPS.size() >= 256) {
+        LOOKUPS.clear();
+      }
+      Map<java.math.BigInteger, Lookup> known = LOOKUPS.computeIfAbsent(crl, k -> new java.util.HashMap<>());
+      if (known.size() >= 256) {
+        known.clear();
+      }
+      known.put(serial, l);
+    }
+    return l;
   }
 
   /**

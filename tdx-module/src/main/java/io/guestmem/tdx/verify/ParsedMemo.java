@@ -1,5 +1,6 @@
 package io.guestmem.tdx.verify;
 
+import io.guestmem.attestation.collateral.SignedDocument;
 import io.guestmem.attestation.pki.Certificates;
 import io.guestmem.tdx.abi.MalformedLayoutException;
 import java.util.Map;
@@ -18,6 +19,22 @@ final class ParsedMemo<T> {
 
   private static final int LIMIT = 256;
   private final Map<String, T> parsed = new ConcurrentHashMap<>();
+  /** By document instance (a {@link SignedDocument} is immutable and often reused across calls). */
+  private final Map<SignedDocument, T> byDocument = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+  /** The parsed body of {@code doc}: by instance, else by content. */
+  T parse(SignedDocument doc, Parser<T> parser) throws MalformedLayoutException {
+    T v = byDocument.get(doc);
+    if (v != null) {
+      return v;
+    }
+    v = parse(doc.body(), parser);
+    if (byDocument.size() >= LIMIT) {
+      byDocument.clear();
+    }
+    byDocument.put(doc, v);
+    return v;
+  }
 
   T parse(byte[] bytes, Parser<T> parser) throws MalformedLayoutException {
     String key = Certificates.sha256Hex(bytes);

@@ -429,7 +429,7 @@ public final class TdxVerifier implements TeeVerifier {
       X509CertificateHolder pckRoot, VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<TcbInfo> signed;
     try {
-      signed = PARSED_TCB_INFO.parse(doc.body(), TcbInfo::parseResponse);
+      signed = PARSED_TCB_INFO.parse(doc, TcbInfo::parseResponse);
     } catch (MalformedLayoutException e) {
       out.fail(tee + ".tcb_info.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();
@@ -458,7 +458,7 @@ public final class TdxVerifier implements TeeVerifier {
       VerificationContext ctx, Appraisal out, Map<String, X509CertificateHolder> signers) {
     SignedCollateral<QeIdentity> signed;
     try {
-      signed = PARSED_QE_IDENTITY.parse(doc.body(), QeIdentity::parseResponse);
+      signed = PARSED_QE_IDENTITY.parse(doc, QeIdentity::parseResponse);
     } catch (MalformedLayoutException e) {
       out.fail(tee + ".qe_identity.structure", HW, Reason.COLLATERAL_MALFORMED, doc.source() + ": " + e.getMessage());
       return Optional.empty();
@@ -512,12 +512,11 @@ public final class TdxVerifier implements TeeVerifier {
     ok &= out.check(prefix + ".signer_at_issue", HW, signerAtIssue, Reason.COLLATERAL_SIGNER_EXPIRED,
         "issued " + Times.iso(issueDate) + " by a certificate valid " + Times.iso(signerValidity[0]) + " to "
             + Times.iso(signerValidity[1]));
-    byte[] body = signedBody.toByteArray();
-    byte[] sig = signature.toByteArray();
-    String key = "docsig:" + Certificates.sha256Hex(body) + Certificates.sha256Hex(sig) + Certificates.sha256Hex(signer);
+    String key = "docsig:" + sha256Hex(signedBody) + sha256Hex(signature) + Certificates.sha256Hex(signer);
     boolean sigOk = ctx.cache().getOrVerify(key, ctx.at(), () -> {
       try {
-        return Ecdsa.verifySha256(Ecdsa.publicKey(signer), body, 0, body.length, sig)
+        byte[] body = signedBody.toByteArray();
+        return Ecdsa.verifySha256(Ecdsa.publicKey(signer), body, 0, body.length, signature.toByteArray())
             ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, nextUpdate))
             : Optional.<VerifiedCache.Verified<Boolean>>empty();
       } catch (CertificateParseException e) {
@@ -525,7 +524,7 @@ public final class TdxVerifier implements TeeVerifier {
       }
     }).isPresent();
     ok &= out.check(prefix + ".signature", HW, sigOk, Reason.COLLATERAL_SIGNATURE_INVALID,
-        "ECDSA P-256/SHA-256 over the " + body.length + " raw body bytes as served");
+        "ECDSA P-256/SHA-256 over the " + signedBody.length() + " raw body bytes as served");
     String window = "issued " + Times.iso(issueDate) + ", nextUpdate " + Times.iso(nextUpdate) + ", appraised at "
         + Times.iso(ctx.at());
     if (ctx.at().isBefore(issueDate)) {
@@ -536,6 +535,21 @@ public final class TdxVerifier implements TeeVerifier {
       out.pass(prefix + ".validity", HW, window);
     }
     return ok;
+  }
+
+  private static final Map<Bytes, String> BYTES_SHA256 = java.util.Collections.synchronizedMap(new java.util.IdentityHashMap<>());
+
+  /** SHA-256 of immutable bytes, per instance (memoized parsed collateral hands out the same ones). */
+  static String sha256Hex(Bytes b) {
+    String h = BYTES_SHA256.get(b);
+    if (h == null) {
+      h = Certificates.sha256Hex(b.toByteArray());
+      if (BYTES_SHA256.size() >= 1024) {
+        BYTES_SHA256.clear();
+      }
+      BYTES_SHA256.put(b, h);
+    }
+    return h;
   }
 
   // ---- TCB evaluation ----
@@ -552,8 +566,8 @@ public final class TdxVerifier implements TeeVerifier {
         "QE ISVPRODID " + report.isvProdId() + ", expected " + qe.isvProdId());
     long misc = report.miscSelect() & qe.miscselectMaskValue();
     out.check(tee + ".qe_identity.miscselect", HW, misc == qe.miscselectValue(), Reason.IDENTITY_MISMATCH,
-        String.format("MISCSELECT 0x%08x & mask 0x%08x = 0x%08x, expected 0x%08x", report.miscSelect(),
-            qe.miscselectMaskValue(), misc, qe.miscselectValue()));
+        "MISCSELECT 0x" + hex(report.miscSelect(), 8) + " & mask 0x" + hex(qe.miscselectMaskValue(), 8) + " = 0x"
+            + hex(misc, 8) + ", expected 0x" + hex(qe.miscselectValue(), 8));
     out.check(tee + ".qe_identity.attributes", HW, masked(report.attributes(), qe.attributesMask(), qe.attributes()),
         Reason.IDENTITY_MISMATCH, "ATTRIBUTES " + report.attributes().hex() + " & mask " + qe.attributesMask().hex()
             + ", expected " + qe.attributes().hex());
@@ -601,7 +615,7 @@ public final class TdxVerifier implements TeeVerifier {
         "SEAMATTRIBUTES " + seamAttributes.hex() + " & mask " + attrsMask.hex() + ", expected " + attrs.hex());
     Optional<TcbStatus> moduleStatus = Optional.empty();
     if ((tee[1] & 0xFF) > 0) {
-      String id = String.format("TDX_%02X", tee[1] & 0xFF);
+      String id = "TDX_" + hex(tee[1] & 0xFF, 2).toUpperCase(java.util.Locale.ROOT);
       Optional<TcbInfo.ModuleTcbLevel> ml = identity.flatMap(i -> TcbEvaluation.moduleLevel(i, tee[0] & 0xFF));
       out.check("tdx.tdx_module.tcb_level", HW, ml.isPresent(), Reason.NO_MATCHING_TCB_LEVEL, identity.isEmpty()
           ? "TCB Info has no module identity " + id
@@ -662,7 +676,7 @@ public final class TdxVerifier implements TeeVerifier {
         : TcbEvaluation.outOfDateComponents(info, sgx, pceSvn, tee);
     if (moduleStatus.isPresent() && moduleStatus.get() != TcbStatus.UP_TO_DATE) {
       outOfDate = new ArrayList<>(outOfDate);
-      outOfDate.add("tdxModule (TDX_" + String.format("%02X", tee[1] & 0xFF) + " ISVSVN " + (tee[0] & 0xFF) + ")");
+      outOfDate.add("tdxModule (TDX_" + hex(tee[1] & 0xFF, 2).toUpperCase(java.util.Locale.ROOT) + " ISVSVN " + (tee[0] & 0xFF) + ")");
     }
     if (qeStatus.isPresent() && qeStatus.get() != TcbStatus.UP_TO_DATE) {
       outOfDate = new ArrayList<>(outOfDate);
@@ -674,6 +688,12 @@ public final class TdxVerifier implements TeeVerifier {
     }
     String tcbDate = dates.stream().min(Instant::compareTo).map(Times::iso).orElse(null);
     out.tcb(new TcbSummary(status, tcbDate, (int) eval, List.copyOf(advisories), outOfDate, components));
+  }
+
+  /** {@code String.format("%0<width>x", v)} without the formatter's cost. */
+  static String hex(long v, int width) {
+    String h = Long.toHexString(v);
+    return h.length() >= width ? h : "0".repeat(width - h.length()) + h;
   }
 
   private static byte[] le64(long v) {
@@ -691,10 +711,10 @@ public final class TdxVerifier implements TeeVerifier {
     out.claim("teeTcbSvn", b.teeTcbSvn().hex());
     out.claim("mrSeam", b.mrSeam().hex());
     out.claim("mrSignerSeam", b.mrSignerSeam().hex());
-    out.claim("seamAttributes", String.format("%016x", b.seamAttributes()));
-    out.claim("tdAttributes", String.format("%016x", b.tdAttributes().bits()));
+    out.claim("seamAttributes", hex(b.seamAttributes(), 16));
+    out.claim("tdAttributes", hex(b.tdAttributes().bits(), 16));
     out.claim("tdAttributes.debug", b.tdAttributes().debug());
-    out.claim("xfam", String.format("%016x", b.xfam().bits()));
+    out.claim("xfam", hex(b.xfam().bits(), 16));
     out.claim("mrTd", b.mrTd().hex());
     out.claim("mrConfigId", b.mrConfigId().hex());
     out.claim("mrOwner", b.mrOwner().hex());

@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.guestmem.attestation.TrustStatus;
 import io.guestmem.attestation.VerificationRequest;
+import io.guestmem.attestation.Reason;
 import io.guestmem.attestation.Verdict;
+import io.guestmem.attestation.ear.VerdictJson;
 import io.guestmem.attestation.Verifiers;
 import io.guestmem.attestation.collateral.VerifiedCache;
 import io.guestmem.attestation.policy.AppraisalPolicy;
@@ -100,6 +102,10 @@ class RealTdxVectorsTest {
 
   Verdict run(Case c) throws Exception {
     Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new TdxVerifier());
+    return verifiers.verify(request(c, verifiers));
+  }
+
+  VerificationRequest request(Case c, Verifiers verifiers) throws Exception {
     byte[] quote = TdxVectors.read(c.quote());
     c.mutation().accept(quote);
     VerificationRequest.Builder b = VerificationRequest.builder().evidence(quote).at(c.at())
@@ -123,7 +129,52 @@ class RealTdxVectorsTest {
       }
       case NONE -> { }
     }
-    return verifiers.verify(b.build());
+    return b.build();
+  }
+
+  @Test
+  void everyRealTdxVector_givesTheSameVerdictWithWarmCachesAsCold() throws Exception {
+    // Warm: one shared cache across calls, and keys used more than once get their ECDSA tables.
+    Verifiers cold = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new TdxVerifier());
+    Verifiers warm = new Verifiers(VerifiedCache.defaultCache(), Clock.systemUTC()).register(new TdxVerifier());
+    List<String> disagreements = new ArrayList<>();
+    for (Case c : cases()) {
+      VerificationRequest request = request(c, cold);
+      String expected = VerdictJson.toJson(cold.verify(request));
+      for (int call = 1; call <= 3; call++) {
+        String got = VerdictJson.toJson(warm.verify(request));
+        if (!got.equals(expected)) {
+          disagreements.add(c.name() + ", warm call " + call + ":\n" + got + "\ncold:\n" + expected);
+        }
+      }
+    }
+    assertThat(disagreements).isEmpty();
+  }
+
+  @Test
+  void aTamperedQuoteIsRejectedWhileThePlatformsResultsAreCached() throws Exception {
+    Verifiers warm = new Verifiers(VerifiedCache.defaultCache(), Clock.systemUTC()).register(new TdxVerifier());
+    Verifiers cold = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new TdxVerifier());
+    Case good = c("dcap-qvl tdx_quote", "dcap-qvl/tdx_quote", Coll.QVL_TDX, QVL_TDX, TrustStatus.AFFIRMING, "UpToDate");
+    VerificationRequest request = request(good, warm);
+    for (int call = 0; call < 3; call++) {
+      assertThat(warm.verify(request).status()).isEqualTo(TrustStatus.AFFIRMING);
+    }
+    for (int offset : new int[] {0x30 + 136, 0x30 + 520, 0x30 + 583, 0x10}) {
+      // MRTD, REPORTDATA (first and last byte), and the header's QE vendor ID.
+      Case tampered = new Case("flip " + offset, good.quote(), good.collateral(), good.at(), "{}",
+          b -> b[offset] ^= 0x01, TrustStatus.CONTRAINDICATED, null, List.of());
+      VerificationRequest bad = request(tampered, warm);
+      Verdict w = warm.verify(bad);
+      assertThat(w.status()).as("offset 0x%x", offset).isEqualTo(TrustStatus.CONTRAINDICATED);
+      assertThat(w.signatureValid()).isFalse();
+      assertThat(w.check("tdx.quote.signature")).hasValueSatisfying(ch -> {
+        assertThat(ch.ok()).isFalse();
+        assertThat(ch.reason()).isEqualTo(Reason.SIGNATURE_INVALID);
+      });
+      assertThat(VerdictJson.toJson(w)).isEqualTo(VerdictJson.toJson(cold.verify(bad)));
+    }
+    assertThat(warm.verify(request).status()).as("the genuine quote still verifies").isEqualTo(TrustStatus.AFFIRMING);
   }
 
   @Test
