@@ -73,9 +73,13 @@ public final class EcdsaP256 {
   }
 
   private BigInteger[] signDigest(byte[] message) {
+    return signDigest(message, "SHA-256");
+  }
+
+  private BigInteger[] signDigest(byte[] message, String hash) {
     byte[] digest;
     try {
-      digest = MessageDigest.getInstance("SHA-256").digest(message);
+      digest = MessageDigest.getInstance(hash).digest(message);
     } catch (GeneralSecurityException e) {
       throw new IllegalStateException("SHA-256 unavailable", e);
     }
@@ -108,11 +112,19 @@ public final class EcdsaP256 {
 
   /** A BouncyCastle content signer (ecdsa-with-SHA256) for certificates and CRLs. */
   public ContentSigner contentSigner() {
+    return contentSigner(false);
+  }
+
+  /**
+   * A content signer with ecdsa-with-SHA256, or with {@code sha384} ecdsa-with-SHA384 (a valid
+   * signature, but not the algorithm Intel's certificate profile allows: a negative-test knob).
+   */
+  ContentSigner contentSigner(boolean sha384) {
     ByteArrayOutputStream buf = new ByteArrayOutputStream();
     return new ContentSigner() {
       @Override
       public AlgorithmIdentifier getAlgorithmIdentifier() {
-        return new AlgorithmIdentifier(X9ObjectIdentifiers.ecdsa_with_SHA256);
+        return new AlgorithmIdentifier(sha384 ? X9ObjectIdentifiers.ecdsa_with_SHA384 : X9ObjectIdentifiers.ecdsa_with_SHA256);
       }
 
       @Override
@@ -122,9 +134,20 @@ public final class EcdsaP256 {
 
       @Override
       public byte[] getSignature() {
-        return signDer(buf.toByteArray());
+        return der(signDigest(buf.toByteArray(), sha384 ? "SHA-384" : "SHA-256"));
       }
     };
+  }
+
+  static byte[] der(BigInteger[] rs) {
+    ASN1EncodableVector v = new ASN1EncodableVector();
+    v.add(new ASN1Integer(rs[0]));
+    v.add(new ASN1Integer(rs[1]));
+    try {
+      return new DERSequence(v).getEncoded();
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   private static void put32(BigInteger v, byte[] out, int at) {

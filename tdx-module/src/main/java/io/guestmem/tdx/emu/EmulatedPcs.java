@@ -80,9 +80,10 @@ public final class EmulatedPcs {
     List<QeIdentity.QeTcbLevel> levels =
         knobs.qeTcbLevels().orElse(List.of(new QeIdentity.QeTcbLevel(qe.isvSvn(), tcbDate(), TcbStatus.UP_TO_DATE, List.of())));
     return new QeIdentity(
-        QeIdentity.ID_TD_QE, QeIdentity.VERSION_2, issueTime, issueTime.plus(knobs.collateralValidity()), knobs.tcbEvaluationDataNumber(),
+        knobs.qeIdentityId().orElse(QeIdentity.ID_TD_QE), QeIdentity.VERSION_2, issueTime, issueTime.plus(knobs.collateralValidity()), knobs.tcbEvaluationDataNumber(),
         Bytes.fromHex("00000000"), Bytes.fromHex("ffffffff"), EmulatedQuotingEnclave.ATTRIBUTES,
-        Bytes.fromHex("fbffffffffffffff0000000000000000"), qe.mrSigner(), EmulatedQuotingEnclave.ISV_PROD_ID, levels);
+        Bytes.fromHex("fbffffffffffffff0000000000000000"),
+        knobs.qeIdentityMrSigner().orElse(qe.mrSigner()), EmulatedQuotingEnclave.ISV_PROD_ID, levels);
   }
 
   /** The TCB Info response body bytes as served. */

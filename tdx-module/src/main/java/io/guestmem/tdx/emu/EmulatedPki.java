@@ -30,7 +30,9 @@ import org.bouncycastle.cert.X509CertificateHolder;
 import org.bouncycastle.cert.X509v2CRLBuilder;
 import org.bouncycastle.cert.X509v3CertificateBuilder;
 import org.bouncycastle.cert.bc.BcX509ExtensionUtils;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
+import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
+import org.bouncycastle.cert.X509v1CertificateBuilder;
+import org.bouncycastle.operator.ContentSigner;
 
 /**
  * The emulated Intel SGX/TDX PKI, shaped after the Intel SGX PCK Certificate and CRL Profile:
@@ -59,6 +61,7 @@ public final class EmulatedPki {
   private final X509Certificate platformCa;
   private final X509Certificate pck;
   private final X509Certificate tcbSigning;
+  private final List<X509Certificate> pckChain;
   private final PckExtensions pckExtensions;
   private final byte[] rootCrl;
   private final byte[] pckCrl;
@@ -88,16 +91,25 @@ public final class EmulatedPki {
 
     X500Name rootName = name("Intel SGX Root CA");
     X500Name platformName = name("Intel SGX PCK Platform CA");
-    root = certificate(seed.serial("root-ca"), rootName, rootName, rootKey, rootKey, notBefore, caNotAfter, true, 1, ROOT_CRL_URL, null);
-    platformCa =
-        certificate(seed.serial("platform-ca"), rootName, platformName, platformCaKey, rootKey, notBefore, caNotAfter, true, 0, ROOT_CRL_URL, null);
-    pck =
-        certificate(
-            seed.serial("pck"), platformName, name("Intel SGX PCK Certificate"), pckKey, platformCaKey, notBefore, pckNotAfter, false, -1,
-            PCK_CRL_URL, pckExtensions);
-    tcbSigning =
-        certificate(seed.serial("tcb-signing"), rootName, name("Intel SGX TCB Signing"), tcbSigningKey, rootKey, notBefore, caNotAfter, false, -1,
-            ROOT_CRL_URL, null);
+    EcdsaP384 platformCaP384 = knobs.platformCaP384() ? EcdsaP384.derive(seed, "platform-ca") : null;
+    SubjectPublicKeyInfo platformSpki =
+        platformCaP384 != null ? platformCaP384.subjectPublicKeyInfo() : platformCaKey.subjectPublicKeyInfo();
+    root = certificate(seed.serial("root-ca"), rootName, rootName, rootKey.subjectPublicKeyInfo(), rootKey.subjectPublicKeyInfo(),
+        signer(rootKey, EmulationKnobs.CertRole.ROOT, knobs), notBefore, caNotAfter, true, 1, ROOT_CRL_URL, null,
+        EmulationKnobs.CertRole.ROOT, knobs);
+    platformCa = certificate(seed.serial("platform-ca"), rootName, platformName, platformSpki, rootKey.subjectPublicKeyInfo(),
+        signer(rootKey, EmulationKnobs.CertRole.PLATFORM_CA, knobs), notBefore, caNotAfter, true, 0, ROOT_CRL_URL, null,
+        EmulationKnobs.CertRole.PLATFORM_CA, knobs);
+    X500Name pckIssuer = knobs.pckIssuerCn().map(EmulatedPki::name).orElse(platformName);
+    pck = certificate(seed.serial("pck"), pckIssuer, name(knobs.pckSubjectCn().orElse("Intel SGX PCK Certificate")),
+        pckKey.subjectPublicKeyInfo(), platformSpki,
+        platformCaP384 != null ? platformCaP384.contentSigner(true) : signer(platformCaKey, EmulationKnobs.CertRole.PCK, knobs),
+        notBefore, pckNotAfter, false, -1, PCK_CRL_URL, knobs.omitPckSgxExtensions() ? null : pckExtensions,
+        EmulationKnobs.CertRole.PCK, knobs);
+    tcbSigning = certificate(seed.serial("tcb-signing"), rootName, name("Intel SGX TCB Signing"), tcbSigningKey.subjectPublicKeyInfo(),
+        rootKey.subjectPublicKeyInfo(), signer(rootKey, EmulationKnobs.CertRole.TCB_SIGNING, knobs), notBefore, caNotAfter, false, -1,
+        ROOT_CRL_URL, null, EmulationKnobs.CertRole.TCB_SIGNING, knobs);
+    pckChain = knobs.pckChainWithoutRoot() ? List.of(pck, platformCa) : List.of(pck, platformCa, root);
 
     Instant nextUpdate = issueTime.plus(knobs.collateralValidity());
     List<BigInteger> rootRevoked = new ArrayList<>();
@@ -108,8 +120,20 @@ public final class EmulatedPki {
     if (knobs.revokePckLeaf()) {
       pckRevoked.add(pck.getSerialNumber());
     }
-    rootCrl = crl(rootName, rootKey, issueTime, nextUpdate, rootRevoked);
-    pckCrl = crl(platformName, platformCaKey, issueTime, nextUpdate, pckRevoked);
+    EcdsaP256 stranger = EcdsaP256.derive(seed, "crl-stranger");
+    EcdsaP256 rootCrlKey = knobs.crlsSignedWithWrongKey() ? stranger : rootKey;
+    rootCrl = crl(rootName, rootCrlKey.subjectPublicKeyInfo(), rootCrlKey.contentSigner(), issueTime, nextUpdate, rootRevoked);
+    X500Name pckCrlIssuer = knobs.pckCrlIssuerCn().map(EmulatedPki::name).orElse(platformName);
+    if (knobs.crlsSignedWithWrongKey()) {
+      pckCrl = crl(pckCrlIssuer, stranger.subjectPublicKeyInfo(), stranger.contentSigner(), issueTime, nextUpdate, pckRevoked);
+    } else {
+      pckCrl = crl(pckCrlIssuer, platformSpki, platformCaP384 != null ? platformCaP384.contentSigner(true) : platformCaKey.contentSigner(),
+          issueTime, nextUpdate, pckRevoked);
+    }
+  }
+
+  private static ContentSigner signer(EcdsaP256 issuerKey, EmulationKnobs.CertRole role, EmulationKnobs knobs) {
+    return issuerKey.contentSigner(knobs.sha384Certificate().equals(java.util.Optional.of(role)));
   }
 
   private static X500Name name(String cn) {
@@ -117,40 +141,54 @@ public final class EmulatedPki {
   }
 
   private static X509Certificate certificate(
-      BigInteger serial, X500Name issuer, X500Name subject, EcdsaP256 subjectKey, EcdsaP256 issuerKey, Instant notBefore, Instant notAfter,
-      boolean ca, int pathLen, String crlUrl, PckExtensions sgx) {
+      BigInteger serial, X500Name issuer, X500Name subject, SubjectPublicKeyInfo subjectKey, SubjectPublicKeyInfo issuerKey,
+      ContentSigner signer, Instant notBefore, Instant notAfter, boolean ca, int pathLen, String crlUrl, PckExtensions sgx,
+      EmulationKnobs.CertRole role, EmulationKnobs knobs) {
     try {
-      BcX509ExtensionUtils ext = new BcX509ExtensionUtils();
-      X509v3CertificateBuilder b =
-          new X509v3CertificateBuilder(issuer, serial, Date.from(notBefore), Date.from(notAfter), subject, subjectKey.subjectPublicKeyInfo());
-      b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKey.subjectPublicKeyInfo()));
-      b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey.subjectPublicKeyInfo()));
-      b.addExtension(
-          Extension.cRLDistributionPoints,
-          false,
-          new CRLDistPoint(
-              new DistributionPoint[] {
-                new DistributionPoint(
-                    new DistributionPointName(new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, crlUrl))), null, null)
-              }));
-      if (ca) {
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(pathLen));
+      X509CertificateHolder holder;
+      if (knobs.version1Certificate().equals(Optional.of(role))) {
+        holder = new X509v1CertificateBuilder(issuer, serial, Date.from(notBefore), Date.from(notAfter), subject, subjectKey)
+            .build(signer);
       } else {
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        BcX509ExtensionUtils ext = new BcX509ExtensionUtils();
+        X509v3CertificateBuilder b = new X509v3CertificateBuilder(issuer, serial, Date.from(notBefore), Date.from(notAfter), subject, subjectKey);
+        b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(issuerKey));
+        b.addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(subjectKey));
+        b.addExtension(
+            Extension.cRLDistributionPoints,
+            false,
+            new CRLDistPoint(
+                new DistributionPoint[] {
+                  new DistributionPoint(
+                      new DistributionPointName(new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, crlUrl))), null, null)
+                }));
+        if (ca) {
+          b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+          b.addExtension(Extension.basicConstraints, true, new BasicConstraints(pathLen));
+        } else {
+          b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
+          b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+        }
+        if (sgx != null) {
+          b.addExtension(new ASN1ObjectIdentifier(PckExtensions.SGX_EXTENSIONS_OID), false, sgx.toDer());
+        }
+        holder = b.build(signer);
       }
-      if (sgx != null) {
-        b.addExtension(new ASN1ObjectIdentifier(PckExtensions.SGX_EXTENSIONS_OID), false, sgx.toDer());
+      byte[] der = holder.getEncoded();
+      if (knobs.corruptCertificateSignature().equals(Optional.of(role))) {
+        // The last byte of the DER is the last byte of the signature's s: the certificate still
+        // parses, its signature no longer verifies.
+        der[der.length - 1] ^= 0x01;
       }
-      X509CertificateHolder holder = b.build(issuerKey.contentSigner());
-      return new JcaX509CertificateConverter().getCertificate(holder);
+      return (X509Certificate) java.security.cert.CertificateFactory.getInstance("X.509")
+          .generateCertificate(new java.io.ByteArrayInputStream(der));
     } catch (IOException | CertificateException e) {
       throw new IllegalStateException("building an emulated certificate failed", e);
     }
   }
 
-  private static byte[] crl(X500Name issuer, EcdsaP256 key, Instant thisUpdate, Instant nextUpdate, List<BigInteger> revoked) {
+  private static byte[] crl(X500Name issuer, SubjectPublicKeyInfo key, ContentSigner signer, Instant thisUpdate, Instant nextUpdate,
+      List<BigInteger> revoked) {
     try {
       X509v2CRLBuilder b = new X509v2CRLBuilder(issuer, Date.from(thisUpdate));
       b.setNextUpdate(Date.from(nextUpdate));
@@ -158,8 +196,8 @@ public final class EmulatedPki {
         b.addCRLEntry(serial, Date.from(thisUpdate), CRLReason.keyCompromise);
       }
       b.addExtension(Extension.cRLNumber, false, new CRLNumber(BigInteger.ONE));
-      b.addExtension(Extension.authorityKeyIdentifier, false, new BcX509ExtensionUtils().createAuthorityKeyIdentifier(key.subjectPublicKeyInfo()));
-      X509CRLHolder holder = b.build(key.contentSigner());
+      b.addExtension(Extension.authorityKeyIdentifier, false, new BcX509ExtensionUtils().createAuthorityKeyIdentifier(key));
+      X509CRLHolder holder = b.build(signer);
       return holder.getEncoded();
     } catch (IOException e) {
       throw new IllegalStateException("building an emulated CRL failed", e);
@@ -186,9 +224,9 @@ public final class EmulatedPki {
     return pckExtensions;
   }
 
-  /** The PCK chain as it goes into a quote: leaf, Platform CA, root. */
+  /** The PCK chain as it goes into a quote: leaf, Platform CA, root (without the root if a knob says so). */
   public List<X509Certificate> pckChain() {
-    return List.of(pck, platformCa, root);
+    return pckChain;
   }
 
   EcdsaP256 pckKey() {

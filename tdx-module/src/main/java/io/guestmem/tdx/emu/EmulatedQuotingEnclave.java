@@ -114,8 +114,8 @@ public final class EmulatedQuotingEnclave {
     Bytes bound = sha256(knobs.wrongQeBinding() ? authData.concat(attestationKey.rawPublicKey()) : attestationKey.rawPublicKey().concat(authData));
     Bytes tail = knobs.nonZeroQeReportDataTail() ? Bytes.fromHex("01".repeat(32)) : Bytes.zeros(32);
     return new SgxReportBody(
-        cpuSvn, 0, Bytes.zeros(12), Bytes.zeros(16), ATTRIBUTES, mrEnclave, Bytes.zeros(32), mrSigner, Bytes.zeros(32),
-        Bytes.zeros(64), ISV_PROD_ID, knobs.qeIsvSvn(), 0, Bytes.zeros(42), Bytes.zeros(16), bound.concat(tail));
+        cpuSvn, knobs.qeMiscSelect(), Bytes.zeros(12), Bytes.zeros(16), knobs.qeAttributes().orElse(ATTRIBUTES), mrEnclave,
+        Bytes.zeros(32), mrSigner, Bytes.zeros(32), Bytes.zeros(64), knobs.qeIsvProdId().orElse(ISV_PROD_ID), knobs.qeIsvSvn(), 0, Bytes.zeros(42), Bytes.zeros(16), bound.concat(tail));
   }
 
   private static Bytes sha256(Bytes b) {

@@ -40,6 +40,21 @@ import java.util.Optional;
  * @param nonZeroQeReportDataTail QE REPORTDATA[32..64) not zero
  * @param collateralSignedWithWrongKey sign TCB Info and QE Identity with a key other than the TCB signing key
  * @param trailingBytes bytes appended after the quote's signature data
+ * @param corruptCertificateSignature flip the last byte (inside ECDSA s) of this certificate's signature
+ * @param version1Certificate issue this certificate as X.509 v1 (no extensions)
+ * @param sha384Certificate sign this certificate with ecdsa-with-SHA384 (its issuer's P-256 key, valid signature)
+ * @param platformCaP384 give the Platform CA an EC P-384 key (it still signs the PCK and its CRL with ecdsa-with-SHA256)
+ * @param pckSubjectCn subject CN of the PCK leaf instead of "Intel SGX PCK Certificate"
+ * @param pckIssuerCn issuer CN written into the PCK leaf instead of its issuer's subject CN (still signed by it)
+ * @param pckChainWithoutRoot the quote's PEM chain carries only the PCK and the Platform CA
+ * @param pckCrlIssuerCn issuer CN of the PCK CRL instead of the Platform CA's (still signed by it)
+ * @param crlsSignedWithWrongKey sign the PCK CRL and the root CRL with a key that is not their issuer's
+ * @param qeIdentityId QE Identity id instead of TD_QE
+ * @param qeIdentityMrSigner MRSIGNER the QE Identity expects instead of the QE's
+ * @param qeIsvProdId ISVPRODID of the QE report instead of {@link EmulatedQuotingEnclave#ISV_PROD_ID}
+ * @param qeMiscSelect MISCSELECT of the QE report (QE Identity expects 0 under mask 0xFFFFFFFF)
+ * @param qeAttributes ATTRIBUTES of the QE report instead of {@link EmulatedQuotingEnclave#ATTRIBUTES}
+ * @param omitPckSgxExtensions issue the PCK leaf without its SGX extension (FMSPC, TCB, PCE-ID …)
  */
 public record EmulationKnobs(
     Bytes fmspc,
@@ -66,7 +81,27 @@ public record EmulationKnobs(
     boolean wrongQeBinding,
     boolean nonZeroQeReportDataTail,
     boolean collateralSignedWithWrongKey,
-    Bytes trailingBytes) {
+    Bytes trailingBytes,
+    Optional<CertRole> corruptCertificateSignature,
+    Optional<CertRole> version1Certificate,
+    Optional<CertRole> sha384Certificate,
+    boolean platformCaP384,
+    Optional<String> pckSubjectCn,
+    Optional<String> pckIssuerCn,
+    boolean pckChainWithoutRoot,
+    Optional<String> pckCrlIssuerCn,
+    boolean crlsSignedWithWrongKey,
+    Optional<String> qeIdentityId,
+    Optional<Bytes> qeIdentityMrSigner,
+    Optional<Integer> qeIsvProdId,
+    long qeMiscSelect,
+    Optional<Bytes> qeAttributes,
+    boolean omitPckSgxExtensions) {
+
+  /** A certificate of the emulated Intel PKI, for the knobs that break one of them. */
+  public enum CertRole {
+    PCK, PLATFORM_CA, ROOT, TCB_SIGNING
+  }
 
   public EmulationKnobs {
     if (fmspc.length() != 6 || pceId.length() != 2) {
@@ -114,6 +149,21 @@ public record EmulationKnobs(
     b.nonZeroQeReportDataTail = nonZeroQeReportDataTail;
     b.collateralSignedWithWrongKey = collateralSignedWithWrongKey;
     b.trailingBytes = trailingBytes;
+    b.corruptCertificateSignature = corruptCertificateSignature;
+    b.version1Certificate = version1Certificate;
+    b.sha384Certificate = sha384Certificate;
+    b.platformCaP384 = platformCaP384;
+    b.pckSubjectCn = pckSubjectCn;
+    b.pckIssuerCn = pckIssuerCn;
+    b.pckChainWithoutRoot = pckChainWithoutRoot;
+    b.pckCrlIssuerCn = pckCrlIssuerCn;
+    b.crlsSignedWithWrongKey = crlsSignedWithWrongKey;
+    b.qeIdentityId = qeIdentityId;
+    b.qeIdentityMrSigner = qeIdentityMrSigner;
+    b.qeIsvProdId = qeIsvProdId;
+    b.qeMiscSelect = qeMiscSelect;
+    b.qeAttributes = qeAttributes;
+    b.omitPckSgxExtensions = omitPckSgxExtensions;
     return b;
   }
 
@@ -144,6 +194,21 @@ public record EmulationKnobs(
     private boolean nonZeroQeReportDataTail;
     private boolean collateralSignedWithWrongKey;
     private Bytes trailingBytes = Bytes.empty();
+    private Optional<CertRole> corruptCertificateSignature = Optional.empty();
+    private Optional<CertRole> version1Certificate = Optional.empty();
+    private Optional<CertRole> sha384Certificate = Optional.empty();
+    private boolean platformCaP384;
+    private Optional<String> pckSubjectCn = Optional.empty();
+    private Optional<String> pckIssuerCn = Optional.empty();
+    private boolean pckChainWithoutRoot;
+    private Optional<String> pckCrlIssuerCn = Optional.empty();
+    private boolean crlsSignedWithWrongKey;
+    private Optional<String> qeIdentityId = Optional.empty();
+    private Optional<Bytes> qeIdentityMrSigner = Optional.empty();
+    private Optional<Integer> qeIsvProdId = Optional.empty();
+    private long qeMiscSelect;
+    private Optional<Bytes> qeAttributes = Optional.empty();
+    private boolean omitPckSgxExtensions;
 
     public Builder fmspc(Bytes v) { fmspc = v; return this; }
     public Builder pceId(Bytes v) { pceId = v; return this; }
@@ -170,13 +235,31 @@ public record EmulationKnobs(
     public Builder nonZeroQeReportDataTail(boolean v) { nonZeroQeReportDataTail = v; return this; }
     public Builder collateralSignedWithWrongKey(boolean v) { collateralSignedWithWrongKey = v; return this; }
     public Builder trailingBytes(Bytes v) { trailingBytes = v; return this; }
+    public Builder corruptCertificateSignature(CertRole v) { corruptCertificateSignature = Optional.of(v); return this; }
+    public Builder version1Certificate(CertRole v) { version1Certificate = Optional.of(v); return this; }
+    public Builder sha384Certificate(CertRole v) { sha384Certificate = Optional.of(v); return this; }
+    public Builder platformCaP384(boolean v) { platformCaP384 = v; return this; }
+    public Builder pckSubjectCn(String v) { pckSubjectCn = Optional.of(v); return this; }
+    public Builder pckIssuerCn(String v) { pckIssuerCn = Optional.of(v); return this; }
+    public Builder pckChainWithoutRoot(boolean v) { pckChainWithoutRoot = v; return this; }
+    public Builder pckCrlIssuerCn(String v) { pckCrlIssuerCn = Optional.of(v); return this; }
+    public Builder crlsSignedWithWrongKey(boolean v) { crlsSignedWithWrongKey = v; return this; }
+    public Builder qeIdentityId(String v) { qeIdentityId = Optional.of(v); return this; }
+    public Builder qeIdentityMrSigner(Bytes v) { qeIdentityMrSigner = Optional.of(v); return this; }
+    public Builder qeIsvProdId(int v) { qeIsvProdId = Optional.of(v); return this; }
+    public Builder qeMiscSelect(long v) { qeMiscSelect = v; return this; }
+    public Builder qeAttributes(Bytes v) { qeAttributes = Optional.of(v); return this; }
+    public Builder omitPckSgxExtensions(boolean v) { omitPckSgxExtensions = v; return this; }
 
     public EmulationKnobs build() {
       return new EmulationKnobs(
           fmspc, pceId, pceSvn, platform, qeIsvSvn, debugTd, tcbLevels, platformTcbStatus, advisoryIds, moduleTcbLevels,
           qeTcbLevels, tcbEvaluationDataNumber, collateralValidity, certsNotBefore, caNotAfter, pckNotAfter, revokePckLeaf,
           revokePlatformCa, extraRevokedSerials, quoteSignedWithWrongKey, qeReportSignedWithWrongKey, wrongQeBinding,
-          nonZeroQeReportDataTail, collateralSignedWithWrongKey, trailingBytes);
+          nonZeroQeReportDataTail, collateralSignedWithWrongKey, trailingBytes, corruptCertificateSignature,
+          version1Certificate, sha384Certificate, platformCaP384, pckSubjectCn, pckIssuerCn, pckChainWithoutRoot,
+          pckCrlIssuerCn, crlsSignedWithWrongKey, qeIdentityId, qeIdentityMrSigner, qeIsvProdId, qeMiscSelect,
+          qeAttributes, omitPckSgxExtensions);
     }
   }
 }

@@ -17,6 +17,7 @@ import io.guestmem.attestation.collateral.SignedDocument;
 import io.guestmem.attestation.collateral.VerifiedCache;
 import io.guestmem.attestation.pki.CertPathValidator;
 import io.guestmem.attestation.pki.CertificateParseException;
+import io.guestmem.attestation.pki.CertificateProfile;
 import io.guestmem.attestation.pki.Certificates;
 import io.guestmem.attestation.pki.CrlValidator;
 import io.guestmem.attestation.pki.Ecdsa;
@@ -90,6 +91,20 @@ public final class TdxVerifier implements TeeVerifier {
   private static final ParsedMemo<SignedCollateral<TcbInfo>> PARSED_TCB_INFO = new ParsedMemo<>();
   private static final ParsedMemo<SignedCollateral<QeIdentity>> PARSED_QE_IDENTITY = new ParsedMemo<>();
 
+  /**
+   * The Intel SGX PCK Certificate and CRL Profile: every certificate X.509 v3, ecdsa-with-SHA256,
+   * an EC P-256 key, and the subject CN of its role (go-tdx-guest's {@code validateX509Cert}).
+   */
+  static final CertificateProfile INTEL_PCK = intel("intel-pck", "Intel SGX PCK Certificate");
+  static final CertificateProfile INTEL_PCK_CA = intel("intel-pck-ca", "Intel SGX PCK Platform CA", "Intel SGX PCK Processor CA");
+  static final CertificateProfile INTEL_ROOT = intel("intel-root", "Intel SGX Root CA");
+  static final CertificateProfile INTEL_TCB_SIGNING = intel("intel-tcb-signing", "Intel SGX TCB Signing");
+
+  private static CertificateProfile intel(String name, String... commonNames) {
+    return CertificateProfile.of(name, CertificateProfile.SignatureAlgorithm.ECDSA_SHA256,
+        CertificateProfile.PublicKeyType.EC_P256, Set.of(commonNames), Map.of(), Optional.empty());
+  }
+
   @Override
   public String tee() {
     return "tdx";
@@ -155,6 +170,9 @@ public final class TdxVerifier implements TeeVerifier {
     CertPathValidator.Result path = CertPathValidator.validate("tdx.pck_chain", List.of("pck", "intermediate", "root"),
         chain, ctx.anchors(), ctx.at(), ctx.cache(), out, HW);
     boolean chainOk = path.valid();
+    chainOk &= INTEL_PCK.check("tdx.pck_chain.pck", chain.get(0), out, HW);
+    chainOk &= INTEL_PCK_CA.check("tdx.pck_chain.intermediate", chain.get(1), out, HW);
+    chainOk &= INTEL_ROOT.check("tdx.pck_chain.root", chain.get(2), out, HW);
     if (path.anchor().isPresent()) {
       TrustAnchor a = path.anchor().get();
       out.trustAnchor(a.name(), a.emulated());
@@ -380,8 +398,12 @@ public final class TdxVerifier implements TeeVerifier {
     Optional<X509CRLHolder> pckCrl = CrlValidator.choose(crls, intermediate.getSubject(), ctx.at());
     if (pckCrl.isPresent()) {
       CrlValidator.check("tdx.pck_crl", pckCrl.get(), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
-    } else if (!crls.isEmpty() && crls.stream().noneMatch(x -> Certificates.sameName(x.getIssuer(), root.getSubject()))) {
-      CrlValidator.check("tdx.pck_crl", crls.get(0), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
+    } else if (crls.stream().anyMatch(x -> !Certificates.sameName(x.getIssuer(), root.getSubject()))) {
+      // A CRL was given for the PCK level but its issuer is not the PCK's issuer (QVL: CRL issuer !=
+      // PCK issuer): checked, so the mismatch fails instead of passing as "not run".
+      X509CRLHolder other = crls.stream().filter(x -> !Certificates.sameName(x.getIssuer(), root.getSubject())).findFirst()
+          .orElseThrow();
+      CrlValidator.check("tdx.pck_crl", other, intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
     } else {
       out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + Certificates.name(intermediate.getSubject())
           + ": revocation of the PCK certificate not checked");
@@ -500,6 +522,8 @@ public final class TdxVerifier implements TeeVerifier {
     } else {
       ok = CertPathValidator.validate(prefix + ".chain", List.of("tcb_signing", "root"), chain.subList(0, 2),
           ctx.anchors(), ctx.at(), ctx.cache(), out, HW).valid();
+      ok &= INTEL_TCB_SIGNING.check(prefix + ".chain.tcb_signing", chain.get(0), out, HW);
+      ok &= INTEL_ROOT.check(prefix + ".chain.root", chain.get(1), out, HW);
     }
     out.collateral(new CollateralItem(prefix, issueDate, nextUpdate, doc.source()));
     if (chain.isEmpty()) {
