@@ -71,6 +71,14 @@ final class CaseSpec {
     return this;
   }
 
+  /** Whether the case gives the variant's CRLs (PCK and root CRL; SNP: the KDS CRL). */
+  boolean crls = true;
+
+  CaseSpec withoutCrls() {
+    crls = false;
+    return this;
+  }
+
   CaseSpec tcbInfoFrom(String variant) {
     tcbInfoFrom = Optional.of(variant);
     return this;

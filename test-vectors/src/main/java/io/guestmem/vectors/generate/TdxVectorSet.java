@@ -359,6 +359,127 @@ final class TdxVectorSet {
     }
     c(v4, "v4-minimum-pce-svn", "PCESVN 13 below a policy minimum of 14").policy("{\"tdx\":{\"minimumPceSvn\":14}}")
         .contraindicated("tdx.policy.minimum_pce_svn:below_minimum");
+    defineKnobCases(v4);
+  }
+
+  /**
+   * Negatives that need a knob of the emulated PKI, PCS or quoting enclave (the gaps an earlier
+   * generator left: certificate profile, chain shape, CRL issuer, QE identity fields, TDX 1.0
+   * module identity, relaunch with configuration needed, collateral age and nonce binding).
+   */
+  private void defineKnobCases(String v4) {
+    // §2.2: a byte of one certificate's signature flipped, failing at exactly that level.
+    for (var r : List.of(new Object[] {EmulationKnobs.CertRole.PCK, "pck", new String[] {"tdx.pck_chain.pck.signature"}},
+        new Object[] {EmulationKnobs.CertRole.PLATFORM_CA, "intermediate", new String[] {"tdx.pck_chain.intermediate.signature"}},
+        new Object[] {EmulationKnobs.CertRole.ROOT, "root", new String[] {"tdx.pck_chain.root.signature",
+            "tdx.tcb_info.chain.root.signature", "tdx.qe_identity.chain.root.signature"}},
+        new Object[] {EmulationKnobs.CertRole.TCB_SIGNING, "tcb-signing", new String[] {"tdx.tcb_info.chain.tcb_signing.signature",
+            "tdx.qe_identity.chain.tcb_signing.signature"}})) {
+      EmulationKnobs.CertRole role = (EmulationKnobs.CertRole) r[0];
+      String name = "v4-" + r[1] + "-certificate-signature-byte";
+      String[] ids = (String[]) r[2];
+      String[] failures = new String[ids.length];
+      for (int i = 0; i < ids.length; i++) {
+        failures[i] = ids[i] + ":cert_signature_invalid";
+      }
+      c(variant(name, 4, k -> k.corruptCertificateSignature(role)), name, "last byte of the " + r[1]
+          + " certificate's ECDSA signature flipped: the failure names that level (go-tdx-guest)").contraindicated(failures);
+    }
+    c(variant("v4-pck-without-sgx-extensions", 4, k -> k.omitPckSgxExtensions(true)), "v4-pck-without-sgx-extensions",
+        "PCK certificate without its SGX extension (no FMSPC, TCB or PCE-ID): invalid PCK certificate (QVL)")
+        .contraindicated("tdx.pck.extensions:cert_profile_invalid");
+
+    // §2.3: certificate version, signature algorithm, curve, subject, issuer, missing certificates.
+    c(variant("v4-tcb-signing-x509-v1", 4, k -> k.version1Certificate(EmulationKnobs.CertRole.TCB_SIGNING)),
+        "v4-tcb-signing-certificate-version-1", "TCB signing certificate issued as X.509 v1 (go-tdx-guest validateX509Cert)")
+        .contraindicated("tdx.tcb_info.chain.tcb_signing.version:cert_profile_invalid",
+            "tdx.qe_identity.chain.tcb_signing.version:cert_profile_invalid");
+    c(variant("v4-pck-ecdsa-sha384", 4, k -> k.sha384Certificate(EmulationKnobs.CertRole.PCK)),
+        "v4-pck-signature-algorithm-sha384", "PCK certificate validly signed with ecdsa-with-SHA384: not the profile's algorithm")
+        .contraindicated("tdx.pck_chain.pck.signature_algorithm:unsupported_algorithm");
+    c(variant("v4-platform-ca-p384", 4, k -> k.platformCaP384(true)), "v4-platform-ca-key-p384",
+        "Platform CA key on P-384 (it signs the PCK and CRL validly): wrong curve for Intel's PKI")
+        .contraindicated("tdx.pck_chain.intermediate.public_key:unsupported_algorithm");
+    c(variant("v4-pck-subject-cn", 4, k -> k.pckSubjectCn("Intel SGX PCK Certificate 2")), "v4-pck-subject-wrong",
+        "PCK leaf subject CN is not \"Intel SGX PCK Certificate\" (QVL: wrong subject)")
+        .contraindicated("tdx.pck_chain.pck.subject:cert_profile_invalid");
+    c(variant("v4-pck-issuer-processor-ca", 4, k -> k.pckIssuerCn("Intel SGX PCK Processor CA")), "v4-pck-issuer-wrong",
+        "PCK leaf names the Processor CA as issuer but chains to (and is signed by) the Platform CA (QVL: wrong issuer)")
+        .contraindicated("tdx.pck_chain.pck.issuer:issuer_mismatch");
+    c(variant("v4-pck-chain-without-root", 4, k -> k.pckChainWithoutRoot(true)), "v4-pck-chain-missing-root",
+        "the quote's PEM chain has the PCK and the Platform CA only (QVL: missing certificates)")
+        .contraindicated("tdx.pck_chain.present:chain_malformed");
+    c(variant("v4-pck-crl-processor-issuer", 4, k -> k.pckCrlIssuerCn("Intel SGX PCK Processor CA")), "v4-pck-crl-issuer-not-pck-issuer",
+        "PCK CRL issued in the Processor CA's name for a PCK of the Platform CA (QVL: CRL issuer != PCK issuer)")
+        .contraindicated("tdx.pck_crl.issuer:crl_issuer_mismatch");
+    c(variant("v4-crls-wrong-key", 4, k -> k.crlsSignedWithWrongKey(true)), "v4-crls-signed-with-wrong-key",
+        "PCK CRL and root CA CRL signed by a key other than their issuer's (CRL issuer invalid)")
+        .contraindicated("tdx.pck_crl.signature:crl_signature_invalid", "tdx.root_crl.signature:crl_signature_invalid");
+    c(v4, "v4-revocation-required-without-crls", "no CRL given while the policy requires collateral: revocation cannot "
+        + "be checked, so it fails (go-tdx-guest: revocation requested without collateral is an error)").withoutCrls()
+        .policy("{\"requireCollateral\":true}")
+        .contraindicated("policy.collateral_required.tdx.pck_crl:collateral_missing",
+            "policy.collateral_required.tdx.root_crl:collateral_missing");
+
+    // §2.4: QE Identity id and every compared QE field, one at a time.
+    c(variant("v4-qe-identity-id-qe", 4, k -> k.qeIdentityId("QE")), "v4-qe-identity-id-not-td-qe",
+        "QE Identity whose id is QE (the SGX quoting enclave), not TD_QE").contraindicated("tdx.qe_identity.id:collateral_mismatch");
+    c(variant("v4-qe-identity-mrsigner", 4, k -> k.qeIdentityMrSigner(Bytes.fromHex("5a".repeat(32)))), "v4-qe-identity-mrsigner-mismatch",
+        "QE Identity names another MRSIGNER (the QE report itself is intact)").contraindicated("tdx.qe_identity.mrsigner:identity_mismatch");
+    c(variant("v4-qe-isvprodid-1", 4, k -> k.qeIsvProdId(1)), "v4-qe-isvprodid-mismatch", "QE report ISVPRODID 1, QE Identity 2")
+        .contraindicated("tdx.qe_identity.isvprodid:identity_mismatch");
+    c(variant("v4-qe-miscselect-1", 4, k -> k.qeMiscSelect(1)), "v4-qe-miscselect-mismatch",
+        "QE report MISCSELECT 1 under mask 0xFFFFFFFF, QE Identity expects 0").contraindicated("tdx.qe_identity.miscselect:identity_mismatch");
+    c(variant("v4-qe-attributes-debug", 4, k -> k.qeAttributes(Bytes.fromHex("13000000000000000000000000000000"))),
+        "v4-qe-attributes-mismatch", "QE report ATTRIBUTES with DEBUG (0x02, inside the mask 0xFB…)")
+        .contraindicated("tdx.qe_identity.attributes:identity_mismatch");
+    c(variant("v4-qe-attributes-masked-bit", 4, k -> k.qeAttributes(Bytes.fromHex("15000000000000000000000000000000"))),
+        "v4-qe-attributes-masked-bit-ignored", "QE report ATTRIBUTES differ only in bit 0x04, which the mask 0xFB… excludes: accepted")
+        .affirming("UpToDate");
+
+    // §2.4: TDX 1.0 module against TCB Info's tdxModule (no module identity), no level by component.
+    PlatformConfig tdx10 = PLATFORM.withTeeTcbSvn(Bytes.fromHex("03000000000000000000000000000000")).withTeeTcbSvn2(Bytes.zeros(16));
+    String tdx10Base = "v4-tdx10-module";
+    c(variant("v4-tdx10-mrsignerseam-nonzero", 4, k -> k.platform(tdx10.withMrSignerSeam(Bytes.fromHex("01" + "00".repeat(47))))),
+        "v4-tdx10-mrsignerseam-mismatch", "TDX 1.0 module: MRSIGNERSEAM not the tdxModule.mrsigner of TCB Info").tcbInfoFrom(tdx10Base)
+        .contraindicated("tdx.tdx_module.mrsigner:identity_mismatch");
+    c(variant("v4-tdx10-seam-attributes-1", 4, k -> k.platform(tdx10.withSeamAttributes(1))), "v4-tdx10-seam-attributes-mismatch",
+        "TDX 1.0 module: SEAMATTRIBUTES 1 where tdxModule.attributes (mask all ones) requires 0").tcbInfoFrom(tdx10Base)
+        .contraindicated("tdx.tdx_module.attributes:identity_mismatch");
+    c(variant("v4-only-level-above-sgx", 4, k -> k.tcbLevels(List.of(level(bump(CPUSVN, 0), PCESVN, TEE_TCB_SVN,
+        TcbStatus.UP_TO_DATE, List.of())))), "v4-no-matching-level-sgx-component",
+        "the only TCB level needs SGX component 0 one above the platform's").contraindicated("tdx.tcb_level:no_matching_tcb_level");
+    c(variant("v4-only-level-above-tdx", 4, k -> k.tcbLevels(List.of(level(CPUSVN, PCESVN, bump(TEE_TCB_SVN, 2),
+        TcbStatus.UP_TO_DATE, List.of())))), "v4-no-matching-level-tdx-component",
+        "the only TCB level needs TDX component 2 one above the platform's").contraindicated("tdx.tcb_level:no_matching_tcb_level");
+    List<TcbInfo.ModuleTcbLevel> module = List.of(
+        new TcbInfo.ModuleTcbLevel(7, ISSUED, TcbStatus.UP_TO_DATE, List.of()),
+        new TcbInfo.ModuleTcbLevel(6, ISSUED.minus(Duration.ofDays(90)), TcbStatus.OUT_OF_DATE, List.of("INTEL-SA-01111")));
+    PlatformConfig newer = PLATFORM.withTeeTcbSvn2(Bytes.fromHex("07010300000000000000000000000000"));
+    c(variant("v5-relaunch-configuration-needed", 5, k -> k.moduleTcbLevels(module).platform(newer)
+        .platformTcbStatus(TcbStatus.CONFIGURATION_NEEDED)), "v5-td-relaunch-advised-configuration-needed",
+        "platform ConfigurationNeeded, module OutOfDate, newer module loaded: TDRelaunchAdvisedConfigurationNeeded (QVL)")
+        .warning("TDRelaunchAdvisedConfigurationNeeded", List.of("INTEL-SA-01111"));
+
+    // §2.10: collateral older than the policy allows; nonce bound by digest.
+    c(v4, "v4-collateral-older-than-max-age", "collateral issued a day before appraisal, policy maxCollateralAge 12 hours")
+        .policy("{\"maxCollateralAge\":\"PT12H\"}").contraindicated("policy.collateral_age.tdx.tcb_info:collateral_too_old",
+            "policy.collateral_age.tdx.qe_identity:collateral_too_old", "policy.collateral_age.tdx.pck_crl:collateral_too_old",
+            "policy.collateral_age.tdx.root_crl:collateral_too_old");
+    String nonce = "67756573746d656d2d6e6f6e63652d736861353132";
+    String sha512 = variant("v4-report-data-sha512-nonce", 4, k -> k, Bytes.of(sha512(Bytes.fromHex(nonce).toByteArray())));
+    c(sha512, "v4-nonce-sha512-bound", "REPORTDATA = SHA-512(nonce), policy nonceBinding sha512").nonce(nonce)
+        .policy("{\"nonceBinding\":\"sha512\"}").affirming("UpToDate");
+    c(sha512, "v4-nonce-sha512-expected-raw", "REPORTDATA = SHA-512(nonce) but the policy binds the nonce verbatim")
+        .nonce(nonce).contraindicated("policy.nonce:nonce_mismatch");
+  }
+
+  private static byte[] sha512(byte[] b) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-512").digest(b);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-512 is mandatory", e);
+    }
   }
 
   static String kebab(String pcs) {
@@ -404,7 +525,7 @@ final class TdxVectorSet {
       Written w = written.get(variantOf.get(s));
       Written t = s.tcbInfoFrom.map(written::get).orElse(w);
       AttestationInputs in = new AttestationInputs(Evidence.ofFile(FileRef.of(w.quote), s.mutations), List.of(),
-          List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)), Optional.of(FileRef.of(t.tcbInfo)),
+          s.crls ? List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)) : List.of(), Optional.of(FileRef.of(t.tcbInfo)),
           Optional.of(FileRef.of(t.tcbInfoChain)), Optional.of(FileRef.of(w.qeIdentity)), Optional.of(FileRef.of(w.qeIdentityChain)),
           Optional.empty(), Optional.empty(), false, s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
       cases.add(new AttestationCase(s.id, s.comment, s.tags, s.at, in, s.policy, s.expected));
