@@ -1,2 +1,2 @@
-/** Client side of the local service: discovery through endpoints.json and the unix-socket channel. */
+/** Client side of the service: discovery through endpoints.json, the unix-socket channel, and TCP+TLS with a pinned server and a client certificate. */
 package io.guestmem.rpc.client;
