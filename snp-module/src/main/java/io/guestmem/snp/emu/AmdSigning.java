@@ -43,12 +43,23 @@ final class AmdSigning {
 
   /** A {@link ContentSigner} for certificates and CRLs signed by an AMD RSA key. */
   static ContentSigner pssSigner(RSAKeyParameters privateKey, SecureRandom saltSource) {
+    return pssSigner(privateKey, saltSource, 48);
+  }
+
+  /**
+   * The same with another salt length, written into the AlgorithmIdentifier (the signature is valid
+   * for its stated parameters but is not AMD's profile: a negative-test knob).
+   */
+  static ContentSigner pssSigner(RSAKeyParameters privateKey, SecureRandom saltSource, int saltLength) {
+    AlgorithmIdentifier alg = saltLength == 48 ? RSA_PSS_SHA384 : new AlgorithmIdentifier(PKCSObjectIdentifiers.id_RSASSA_PSS,
+        new RSASSAPSSparams(SHA384, new AlgorithmIdentifier(PKCSObjectIdentifiers.id_mgf1, SHA384),
+            new ASN1Integer(saltLength), new ASN1Integer(1)));
     return new ContentSigner() {
       private final ByteArrayOutputStream tbs = new ByteArrayOutputStream();
 
       @Override
       public AlgorithmIdentifier getAlgorithmIdentifier() {
-        return RSA_PSS_SHA384;
+        return alg;
       }
 
       @Override
@@ -58,7 +69,7 @@ final class AmdSigning {
 
       @Override
       public byte[] getSignature() {
-        PSSSigner s = new PSSSigner(new RSABlindedEngine(), new SHA384Digest(), new SHA384Digest(), 48,
+        PSSSigner s = new PSSSigner(new RSABlindedEngine(), new SHA384Digest(), new SHA384Digest(), saltLength,
             PSSSigner.TRAILER_IMPLICIT);
         s.init(true, new ParametersWithRandom(privateKey, saltSource));
         byte[] m = tbs.toByteArray();

@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import org.bouncycastle.asn1.DEROctetString;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
@@ -77,36 +79,112 @@ public final class EmulatedKds {
 
   /** The CA-side settings; a VEK's own settings are in {@link VekRequest}. */
   public record Config(long seed, SnpProduct product, Validity arkValidity, Validity askValidity,
-      Validity asvkValidity, Instant crlThisUpdate, Instant crlNextUpdate, List<BigInteger> revokedSerials) {
+      Validity asvkValidity, Instant crlThisUpdate, Instant crlNextUpdate, List<BigInteger> revokedSerials, Faults faults) {
     public Config {
       Objects.requireNonNull(product);
+      Objects.requireNonNull(faults);
       revokedSerials = List.copyOf(revokedSerials);
     }
 
     /** AMD-like defaults: 25-year CAs and a one-year CRL, all from {@link #DEFAULT_ISSUED_AT}, nothing revoked. */
     public static Config defaults(long seed, SnpProduct product) {
       Validity ca = Validity.of(DEFAULT_ISSUED_AT.minus(Duration.ofDays(3 * 365)), Duration.ofDays(25 * 365));
-      return new Config(seed, product, ca, ca, ca, DEFAULT_ISSUED_AT, DEFAULT_ISSUED_AT.plus(YEAR), List.of());
+      return new Config(seed, product, ca, ca, ca, DEFAULT_ISSUED_AT, DEFAULT_ISSUED_AT.plus(YEAR), List.of(), Faults.NONE);
     }
 
     public Config withArkValidity(Validity v) {
-      return new Config(seed, product, v, askValidity, asvkValidity, crlThisUpdate, crlNextUpdate, revokedSerials);
+      return new Config(seed, product, v, askValidity, asvkValidity, crlThisUpdate, crlNextUpdate, revokedSerials, faults);
     }
 
     public Config withAskValidity(Validity v) {
-      return new Config(seed, product, arkValidity, v, asvkValidity, crlThisUpdate, crlNextUpdate, revokedSerials);
+      return new Config(seed, product, arkValidity, v, asvkValidity, crlThisUpdate, crlNextUpdate, revokedSerials, faults);
     }
 
     public Config withAsvkValidity(Validity v) {
-      return new Config(seed, product, arkValidity, askValidity, v, crlThisUpdate, crlNextUpdate, revokedSerials);
+      return new Config(seed, product, arkValidity, askValidity, v, crlThisUpdate, crlNextUpdate, revokedSerials, faults);
     }
 
     public Config withCrlWindow(Instant thisUpdate, Instant nextUpdate) {
-      return new Config(seed, product, arkValidity, askValidity, asvkValidity, thisUpdate, nextUpdate, revokedSerials);
+      return new Config(seed, product, arkValidity, askValidity, asvkValidity, thisUpdate, nextUpdate, revokedSerials, faults);
+    }
+
+    public Config withFaults(Faults f) {
+      return new Config(seed, product, arkValidity, askValidity, asvkValidity, crlThisUpdate, crlNextUpdate, revokedSerials, f);
     }
 
     public Config withRevokedSerials(List<BigInteger> serials) {
-      return new Config(seed, product, arkValidity, askValidity, asvkValidity, crlThisUpdate, crlNextUpdate, serials);
+      return new Config(seed, product, arkValidity, askValidity, asvkValidity, crlThisUpdate, crlNextUpdate, serials, faults);
+    }
+  }
+
+  /**
+   * Departures from AMD's certificate profile, one per negative test (evidence-formats.md §2.8);
+   * {@link #NONE} issues certificates exactly as KDS does.
+   *
+   * @param arkIssuerCountry C of the ARK's issuer name (its subject keeps C=US), so the ARK is not self-issued
+   * @param askSubjectState ST of the ASK's subject name (the VCEKs it signs name it so as issuer)
+   * @param askCrlDistributionPoints the ASK's CRL distribution point URIs, one distribution point each
+   * @param askKeyUsage the ASK's keyUsage bits instead of keyCertSign
+   * @param askNotCa the ASK's basicConstraints say cA=FALSE
+   * @param vekPssSaltLength RSASSA-PSS salt length of the VCEK/VLEK signature (a valid signature) instead of 48
+   * @param vekWithoutHwId issue VCEKs without the hwID extension
+   * @param vekBlSplOctetString encode the VCEK/VLEK blSPL extension as an OCTET STRING instead of an INTEGER
+   * @param vekSignatureCorrupted flip the last byte of the VCEK/VLEK signature
+   */
+  public record Faults(Optional<String> arkIssuerCountry, Optional<String> askSubjectState,
+      Optional<List<String>> askCrlDistributionPoints, Optional<Integer> askKeyUsage, boolean askNotCa,
+      Optional<Integer> vekPssSaltLength, boolean vekWithoutHwId, boolean vekBlSplOctetString,
+      boolean vekSignatureCorrupted) {
+    public static final Faults NONE = new Faults(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
+        false, Optional.empty(), false, false, false);
+
+    public Faults {
+      askCrlDistributionPoints = askCrlDistributionPoints.map(List::copyOf);
+    }
+
+    public Faults withArkIssuerCountry(String c) {
+      return new Faults(Optional.of(c), askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withAskSubjectState(String st) {
+      return new Faults(arkIssuerCountry, Optional.of(st), askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withAskCrlDistributionPoints(List<String> urls) {
+      return new Faults(arkIssuerCountry, askSubjectState, Optional.of(urls), askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withAskKeyUsage(int bits) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, Optional.of(bits), askNotCa,
+          vekPssSaltLength, vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withAskNotCa(boolean b) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, b, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withVekPssSaltLength(int salt) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, Optional.of(salt),
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withVekWithoutHwId(boolean b) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          b, vekBlSplOctetString, vekSignatureCorrupted);
+    }
+
+    public Faults withVekBlSplOctetString(boolean b) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, b, vekSignatureCorrupted);
+    }
+
+    public Faults withVekSignatureCorrupted(boolean b) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, b);
     }
   }
 
@@ -195,7 +273,7 @@ public final class EmulatedKds {
     this.config = config;
     String p = config.product().kdsName();
     this.arkName = amdName("ARK-" + p);
-    this.askName = amdName("SEV-" + p);
+    this.askName = amdName("SEV-" + p, config.faults().askSubjectState().orElse("CA"));
     this.asvkName = amdName("SEV-VLEK-" + p);
   }
 
@@ -212,11 +290,19 @@ public final class EmulatedKds {
   }
 
   static X500Name amdName(String cn) {
+    return amdName(cn, "CA");
+  }
+
+  private static X500Name amdName(String cn, String state) {
+    return amdName(cn, state, "US");
+  }
+
+  private static X500Name amdName(String cn, String state, String country) {
     return new X500NameBuilder(BCStyle.INSTANCE)
         .addRDN(BCStyle.OU, "Engineering")
-        .addRDN(BCStyle.C, "US")
+        .addRDN(BCStyle.C, country)
         .addRDN(BCStyle.L, "Santa Clara")
-        .addRDN(BCStyle.ST, "CA")
+        .addRDN(BCStyle.ST, state)
         .addRDN(BCStyle.O, "Advanced Micro Devices")
         .addRDN(BCStyle.CN, cn)
         .build();
@@ -242,18 +328,23 @@ public final class EmulatedKds {
     }
   }
 
-  private static Extension crlDistributionPoint(String url) {
-    DistributionPoint dp = new DistributionPoint(new DistributionPointName(
-        new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, url))), null, null);
+  private static Extension crlDistributionPoint(List<String> urls) {
+    DistributionPoint[] dps = new DistributionPoint[urls.size()];
+    for (int i = 0; i < dps.length; i++) {
+      dps[i] = new DistributionPoint(new DistributionPointName(
+          new GeneralNames(new GeneralName(GeneralName.uniformResourceIdentifier, urls.get(i)))), null, null);
+    }
     try {
-      return new Extension(Extension.cRLDistributionPoints, false, new CRLDistPoint(new DistributionPoint[] {dp}).getEncoded());
+      return new Extension(Extension.cRLDistributionPoints, false, new CRLDistPoint(dps).getEncoded());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
   }
 
   private byte[] buildCa(X500Name subject, X500Name issuer, BigInteger serial, Validity validity,
-      AsymmetricCipherKeyPair subjectKey, AsymmetricCipherKeyPair issuerKey, boolean root, KdsUrl.Family crlFamily) {
+      AsymmetricCipherKeyPair subjectKey, AsymmetricCipherKeyPair issuerKey, boolean root, KdsUrl.Family crlFamily,
+      boolean ask) {
+    Faults f = config.faults();
     try {
       BcX509ExtensionUtils ext = new BcX509ExtensionUtils();
       X509v3CertificateBuilder b = new X509v3CertificateBuilder(issuer, serial, Date.from(validity.notBefore()),
@@ -264,10 +355,11 @@ public final class EmulatedKds {
         b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
       } else {
         b.addExtension(Extension.authorityKeyIdentifier, false, ext.createAuthorityKeyIdentifier(spki(issuerKey)));
-        b.addExtension(Extension.basicConstraints, true, new BasicConstraints(0));
-        b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign));
+        b.addExtension(Extension.basicConstraints, true, ask && f.askNotCa() ? new BasicConstraints(false) : new BasicConstraints(0));
+        b.addExtension(Extension.keyUsage, true, new KeyUsage(ask ? f.askKeyUsage().orElse(KeyUsage.keyCertSign) : KeyUsage.keyCertSign));
       }
-      b.addExtension(crlDistributionPoint(KdsUrl.BASE + KdsUrl.crlPath(crlFamily, config.product())));
+      List<String> cdp = List.of(KdsUrl.BASE + KdsUrl.crlPath(crlFamily, config.product()));
+      b.addExtension(crlDistributionPoint(ask ? f.askCrlDistributionPoints().orElse(cdp) : cdp));
       return b.build(AmdSigning.pssSigner((RSAKeyParameters) issuerKey.getPrivate(), salt(subject.toString())))
           .getEncoded();
     } catch (IOException e) {
@@ -279,8 +371,10 @@ public final class EmulatedKds {
   public synchronized Bytes ark() {
     if (arkDer == null) {
       AsymmetricCipherKeyPair ark = rsa(AmdKeyRing.RsaRole.ARK);
-      arkDer = buildCa(arkName, arkName, BigInteger.valueOf(0x10000L * productIndex()), config.arkValidity(), ark, ark,
-          true, KdsUrl.Family.VCEK);
+      X500Name issuer = config.faults().arkIssuerCountry()
+          .map(c -> amdName("ARK-" + config.product().kdsName(), "CA", c)).orElse(arkName);
+      arkDer = buildCa(arkName, issuer, BigInteger.valueOf(0x10000L * productIndex()), config.arkValidity(), ark, ark,
+          true, KdsUrl.Family.VCEK, false);
     }
     return Bytes.copyOf(arkDer);
   }
@@ -291,7 +385,7 @@ public final class EmulatedKds {
       // Genoa's live ASK is 0x20002 (0x20001 was revoked in 2022); Milan and Turin use base + 1.
       long askSerial = 0x10000L * productIndex() + (config.product() == SnpProduct.GENOA ? 2 : 1);
       askDer = buildCa(askName, arkName, BigInteger.valueOf(askSerial), config.askValidity(),
-          rsa(AmdKeyRing.RsaRole.ASK), rsa(AmdKeyRing.RsaRole.ARK), false, KdsUrl.Family.VCEK);
+          rsa(AmdKeyRing.RsaRole.ASK), rsa(AmdKeyRing.RsaRole.ARK), false, KdsUrl.Family.VCEK, true);
     }
     return Bytes.copyOf(askDer);
   }
@@ -300,7 +394,7 @@ public final class EmulatedKds {
   public synchronized Bytes asvk() {
     if (asvkDer == null) {
       asvkDer = buildCa(asvkName, arkName, BigInteger.valueOf(0x10000L * productIndex() + 0x101), config.asvkValidity(),
-          rsa(AmdKeyRing.RsaRole.ASVK), rsa(AmdKeyRing.RsaRole.ARK), false, KdsUrl.Family.VLEK);
+          rsa(AmdKeyRing.RsaRole.ASVK), rsa(AmdKeyRing.RsaRole.ARK), false, KdsUrl.Family.VLEK, false);
     }
     return Bytes.copyOf(asvkDer);
   }
@@ -371,12 +465,24 @@ public final class EmulatedKds {
     X509v3CertificateBuilder b = new X509v3CertificateBuilder(vcek ? askName : asvkName, req.serial(),
         Date.from(req.validity().notBefore()), Date.from(req.validity().notAfter()),
         amdName(vcek ? "SEV-VCEK" : "SEV-VLEK"), spki(subjectKey));
+    Faults f = config.faults();
     try {
       for (Extension e : exts.toX509Extensions()) {
+        if (f.vekWithoutHwId() && e.getExtnId().equals(VekExtensions.HW_ID)) {
+          continue;
+        }
+        if (f.vekBlSplOctetString() && e.getExtnId().equals(VekExtensions.BL_SPL)) {
+          e = new Extension(VekExtensions.BL_SPL, false, new DEROctetString(new byte[] {(byte) req.tcb().bootLoader()}).getEncoded());
+        }
         b.addExtension(e);
       }
       byte[] der = b.build(AmdSigning.pssSigner((RSAKeyParameters) issuerKey.getPrivate(),
-          salt(vekLabel(req.kind(), req.hwId(), req.cspId(), req.tcb()) + "/" + req.serial()))).getEncoded();
+          salt(vekLabel(req.kind(), req.hwId(), req.cspId(), req.tcb()) + "/" + req.serial()),
+          f.vekPssSaltLength().orElse(48))).getEncoded();
+      if (f.vekSignatureCorrupted()) {
+        // The last byte of the DER is the last byte of the RSASSA-PSS signature.
+        der[der.length - 1] ^= 0x01;
+      }
       String path = vcek ? KdsUrl.vcekPath(config.product(), req.hwId(), req.tcb()) : null;
       return new IssuedVek(req.kind(), Bytes.copyOf(der), exts, path);
     } catch (IOException e) {

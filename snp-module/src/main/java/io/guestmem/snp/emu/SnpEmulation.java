@@ -95,8 +95,10 @@ public final class SnpEmulation {
       Optional<TcbVersion> tcb,
       Optional<EmulatedKds.Validity> vekValidity,
       List<BigInteger> revokedSerials,
-      Optional<Bytes> certifiedHwIdOverride) {
+      Optional<Bytes> certifiedHwIdOverride,
+      Knobs knobs) {
     public Options {
+      Objects.requireNonNull(knobs, "knobs");
       Objects.requireNonNull(outDir, "outDir");
       Objects.requireNonNull(product, "product");
       Objects.requireNonNull(signer, "signer");
@@ -115,67 +117,105 @@ public final class SnpEmulation {
     /** Defaults: Milan, report version 5, VCEK, zero report data, seed 1, VMPL 0, no debug, with an ID block. */
     public static Options defaults(Path outDir) {
       return new Options(outDir, SnpProduct.MILAN, 5, Signer.VCEK, Bytes.zeros(64), 1, 0, false, true,
-          Optional.empty(), Optional.empty(), List.of(), Optional.empty());
+          Optional.empty(), Optional.empty(), List.of(), Optional.empty(), Knobs.NONE);
     }
 
     public Options withProduct(SnpProduct p) {
       return new Options(outDir, p, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withReportVersion(int v) {
       return new Options(outDir, product, v, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withSigner(Signer s) {
       return new Options(outDir, product, reportVersion, s, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withReportData(Bytes d) {
       return new Options(outDir, product, reportVersion, signer, d, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withSeed(long s) {
       return new Options(outDir, product, reportVersion, signer, reportData, s, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withVmpl(int v) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, v, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withDebugPolicy(boolean d) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, d, idBlock, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withIdBlock(boolean b) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, b, tcb,
-          vekValidity, revokedSerials, certifiedHwIdOverride);
+          vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withTcb(TcbVersion t) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock,
-          Optional.of(t), vekValidity, revokedSerials, certifiedHwIdOverride);
+          Optional.of(t), vekValidity, revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withVekValidity(EmulatedKds.Validity v) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          Optional.of(v), revokedSerials, certifiedHwIdOverride);
+          Optional.of(v), revokedSerials, certifiedHwIdOverride, knobs);
     }
 
     public Options withRevokedSerials(List<BigInteger> s) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, s, certifiedHwIdOverride);
+          vekValidity, s, certifiedHwIdOverride, knobs);
+    }
+
+    public Options withKnobs(Knobs k) {
+      return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
+          vekValidity, revokedSerials, certifiedHwIdOverride, k);
     }
 
     public Options withCertifiedHwId(Bytes hwId) {
       return new Options(outDir, product, reportVersion, signer, reportData, seed, vmpl, debugPolicy, idBlock, tcb,
-          vekValidity, revokedSerials, Optional.of(hwId));
+          vekValidity, revokedSerials, Optional.of(hwId), knobs);
+    }
+  }
+
+  /**
+   * Negative-test knobs beyond the options: AMD certificate profile faults of the emulated KDS,
+   * provisional firmware (a running TCB or version other than the committed one), and the labels
+   * the ID and author keys are derived from (another label = a key no policy knows).
+   */
+  public record Knobs(EmulatedKds.Faults kdsFaults, Optional<TcbVersion> currentTcb,
+      Optional<AttestationReport.FirmwareVersion> currentVersion, String idKeyLabel, String authorKeyLabel) {
+    public static final Knobs NONE = new Knobs(EmulatedKds.Faults.NONE, Optional.empty(), Optional.empty(), "id-key", "author-key");
+
+    public Knobs {
+      Objects.requireNonNull(kdsFaults);
+      Objects.requireNonNull(idKeyLabel);
+      Objects.requireNonNull(authorKeyLabel);
+    }
+
+    public Knobs withKdsFaults(EmulatedKds.Faults f) {
+      return new Knobs(f, currentTcb, currentVersion, idKeyLabel, authorKeyLabel);
+    }
+
+    /** Provisional firmware: the running TCB and version (the committed ones stay the defaults). */
+    public Knobs withCurrent(Optional<TcbVersion> tcb, Optional<AttestationReport.FirmwareVersion> version) {
+      return new Knobs(kdsFaults, tcb, version, idKeyLabel, authorKeyLabel);
+    }
+
+    public Knobs withIdKeyLabel(String label) {
+      return new Knobs(kdsFaults, currentTcb, currentVersion, label, authorKeyLabel);
+    }
+
+    public Knobs withAuthorKeyLabel(String label) {
+      return new Knobs(kdsFaults, currentTcb, currentVersion, idKeyLabel, label);
     }
   }
 
@@ -219,13 +259,17 @@ public final class SnpEmulation {
     }
     List<String> log = new ArrayList<>();
     EmulatedKds kds = EmulatedKds.create(EmulatedKds.Config.defaults(o.seed(), o.product())
-        .withRevokedSerials(o.revokedSerials()));
+        .withRevokedSerials(o.revokedSerials()).withFaults(o.knobs().kdsFaults()));
     SnpFirmware.Config fc = SnpFirmware.Config.defaults(o.seed(), o.product(), kds).withReportVersion(o.reportVersion());
     if (o.tcb().isPresent()) {
       fc = fc.withTcb(o.tcb().get().withLayout(o.product().tcbLayout()));
     }
     if (o.signer() == Signer.VLEK) {
       fc = fc.withVlek(EMULATED_CSP_ID);
+    }
+    if (o.knobs().currentTcb().isPresent() || o.knobs().currentVersion().isPresent()) {
+      fc = fc.withCurrent(o.knobs().currentTcb().map(t -> t.withLayout(o.product().tcbLayout())).orElse(fc.currentTcb()),
+          o.knobs().currentVersion().orElse(fc.currentVersion()));
     }
     SnpFirmware fw = new SnpFirmware(fc);
     log.add(String.format("platform: %s, firmware %s, reported %s, hwID %s…, report v%d, signer %s, seed %d",
@@ -256,8 +300,8 @@ public final class SnpEmulation {
     // Step 3: finish, optionally with an ID block and ID authentication.
     Bytes hostData = Bytes.copyOf(LaunchDigest.sha384(("host-data/" + o.seed()).getBytes(StandardCharsets.UTF_8)), 0, 32);
     if (o.idBlock()) {
-      GuestOwnerKey idKey = GuestOwnerKey.derive(o.seed(), "id-key");
-      GuestOwnerKey authorKey = GuestOwnerKey.derive(o.seed(), "author-key");
+      GuestOwnerKey idKey = GuestOwnerKey.derive(o.seed(), o.knobs().idKeyLabel());
+      GuestOwnerKey authorKey = GuestOwnerKey.derive(o.seed(), o.knobs().authorKeyLabel());
       IdBlock block = IdBlock.of(digest, Bytes.fromHex("01".repeat(16)), Bytes.fromHex("02".repeat(16)), 1, policy);
       byte[] auth = IdAuthInfo.sign(block, idKey, Optional.of(authorKey));
       check("SNP_LAUNCH_FINISH with ID block (ID key " + idKey.digest().hex().substring(0, 16) + "…, author key "

@@ -132,6 +132,16 @@ public final class SnpFirmware {
           vlekCspId, maskChipId, maskChipKey);
     }
 
+    /**
+     * Provisional firmware: the running (current) TCB and version differ from the committed ones,
+     * as after SNP_DOWNLOAD_FIRMWARE_EX before SNP_COMMIT; REPORTED_TCB stays the committed TCB.
+     */
+    public Config withCurrent(TcbVersion tcb, AttestationReport.FirmwareVersion version) {
+      return new Config(seed, product, kds, hwId, tcb, reportedTcb, committedTcb, version, committedVersion, platformInfo,
+          cpuidFamily, cpuidModel, cpuidStepping, reportVersion, launchMitigationVector, currentMitigationVector,
+          vlekCspId, maskChipId, maskChipKey);
+    }
+
     public Config withPlatformInfo(PlatformInfo p) {
       return new Config(seed, product, kds, hwId, currentTcb, reportedTcb, committedTcb, currentVersion,
           committedVersion, p, cpuidFamily, cpuidModel, cpuidStepping, reportVersion, launchMitigationVector,

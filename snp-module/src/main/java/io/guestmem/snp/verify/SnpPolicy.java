@@ -41,6 +41,8 @@ import java.util.Set;
  * "requiredLaunchMitigationVector" / "requiredCurrentMitigationVector": "0x…" every bit must be set (v5)
  * "signingKey":            "vcek" | "vlek"
  * "products":              ["Genoa", "Turin"]
+ * "permitProvisionalFirmware": false     default true; false: CURRENT_TCB and the current firmware
+ *                                        version (major.minor.build) must equal the committed ones
  * </pre>
  */
 public record SnpPolicy(
@@ -67,7 +69,8 @@ public record SnpPolicy(
     OptionalLong requiredLaunchMitigationVector,
     OptionalLong requiredCurrentMitigationVector,
     Optional<String> signingKey,
-    List<String> products) {
+    List<String> products,
+    boolean permitProvisionalFirmware) {
 
   static final Map<String, Long> GUEST_POLICY_BITS = Map.of(
       "SMT", GuestPolicy.SMT, "MIGRATE_MA", GuestPolicy.MIGRATE_MA, "DEBUG", GuestPolicy.DEBUG,
@@ -87,7 +90,7 @@ public record SnpPolicy(
       "guestPolicyForbidden", "guestPolicyRequired", "allowUnknownPolicyBits", "minimumAbi", "platformInfoForbidden",
       "platformInfoRequired", "minimumReportedTcb", "minimumCommittedTcb", "minimumLaunchTcb", "minimumCurrentTcb",
       "minimumCommittedVersion", "minimumCurrentVersion", "minimumCurrentBuild", "requiredLaunchMitigationVector",
-      "requiredCurrentMitigationVector", "signingKey", "products");
+      "requiredCurrentMitigationVector", "signingKey", "products", "permitProvisionalFirmware");
 
   public SnpPolicy {
     measurements = List.copyOf(measurements);
@@ -141,7 +144,7 @@ public record SnpPolicy(
         s.has("minimumCurrentBuild") ? OptionalInt.of(byteValue(s.get("minimumCurrentBuild"), "minimumCurrentBuild"))
             : OptionalInt.empty(),
         u64(s, "requiredLaunchMitigationVector"), u64(s, "requiredCurrentMitigationVector"),
-        signingKey(s), strings(s, "products"));
+        signingKey(s), strings(s, "products"), bool(s, "permitProvisionalFirmware", true));
   }
 
   private static Optional<String> signingKey(JsonNode s) throws PolicyException {

@@ -103,6 +103,17 @@ final class SnpPolicyChecks {
     }
     p.minimumCurrentBuild().ifPresent(b -> out.check("snp.policy.minimum_current_build", Ar4siClaim.HARDWARE,
         r.currentVersion().build() >= b, Reason.BELOW_MINIMUM, "CURRENT_BUILD " + r.currentVersion().build() + ", minimum " + b));
+    if (!p.permitProvisionalFirmware()) {
+      // go-sev-guest's PermitProvisionalFirmware = false: firmware not yet committed (SNP_COMMIT) is
+      // refused, whether it differs by TCB, by version or only by build.
+      AttestationReport.FirmwareVersion cur = r.currentVersion();
+      AttestationReport.FirmwareVersion com = r.committedVersion();
+      boolean tcbOk = r.currentTcb().raw() == r.committedTcb().raw();
+      boolean versionOk = cur.major() == com.major() && cur.minor() == com.minor() && cur.build() == com.build();
+      out.check("snp.policy.provisional_firmware", Ar4siClaim.HARDWARE, tcbOk && versionOk, Reason.POLICY_VIOLATION,
+          "CURRENT_TCB " + r.currentTcb() + (tcbOk ? " = " : " != ") + "COMMITTED_TCB " + r.committedTcb() + "; current "
+              + cur + (versionOk ? " = " : " != ") + "committed " + com);
+    }
     mitigation(out, "snp.policy.launch_mitigation_vector", p.requiredLaunchMitigationVector(), r.launchMitigationVector());
     mitigation(out, "snp.policy.current_mitigation_vector", p.requiredCurrentMitigationVector(), r.currentMitigationVector());
     p.signingKey().ifPresent(k -> out.check("snp.policy.signing_key", Ar4siClaim.HARDWARE,

@@ -12,6 +12,7 @@ import io.guestmem.attestation.collateral.CollateralFetcher;
 import io.guestmem.attestation.collateral.CollateralUnavailableException;
 import io.guestmem.attestation.pki.CertPathValidator;
 import io.guestmem.attestation.pki.CertificateParseException;
+import io.guestmem.attestation.pki.CertificateProfile;
 import io.guestmem.attestation.pki.Certificates;
 import io.guestmem.attestation.pki.CrlValidator;
 import io.guestmem.attestation.pki.Ecdsa;
@@ -383,7 +384,9 @@ public final class SnpVerifier implements TeeVerifier {
       List<X509CertificateHolder> pool, List<X509CRLHolder> crls, VerificationContext ctx, Appraisal out) {
     String productName = product.map(SnpProduct::kdsName).orElse("?");
     String askCn = vlek ? "SEV-VLEK-" + productName : "SEV-" + productName;
-    Optional<X509CertificateHolder> ask = pick(pool, c -> isCa(c) && Certificates.sameName(c.getSubject(), vek.getIssuer()), ctx)
+    // The issuer named by the VEK is taken even if it is not marked a CA, so that path validation
+    // reports it (not_a_ca, key_usage_invalid) instead of the chain looking absent.
+    Optional<X509CertificateHolder> ask = pick(pool, c -> c != vek && Certificates.sameName(c.getSubject(), vek.getIssuer()), ctx)
         .or(() -> pick(pool, c -> isCa(c) && Certificates.commonName(c.getSubject()).equals(askCn), ctx))
         .or(() -> pick(pool, c -> isCa(c) && !Certificates.sameName(c.getIssuer(), c.getSubject()), ctx));
     if (ask.isEmpty()) {
@@ -404,6 +407,9 @@ public final class SnpVerifier implements TeeVerifier {
         List.of(vlek ? "vlek" : "vcek", vlek ? "asvk" : "ask", "ark"), List.of(vek, i, root), ctx.anchors(), ctx.at(),
         ctx.cache(), out, HW);
     boolean ok = r.valid();
+    ok &= amdProfile("vek", vek).check("snp.chain." + (vlek ? "vlek" : "vcek"), vek, out, HW);
+    ok &= amdProfile("ask", i).check("snp.chain." + (vlek ? "asvk" : "ask"), i, out, HW);
+    ok &= amdProfile("ark", root).check("snp.chain.ark", root, out, HW);
     if (r.anchor().isPresent()) {
       TrustAnchor a = r.anchor().get();
       out.trustAnchor(a.name(), a.emulated());
@@ -424,6 +430,41 @@ public final class SnpVerifier implements TeeVerifier {
           + " was supplied: revocation of the ASK and VEK was not checked");
     }
     return ok;
+  }
+
+  /**
+   * AMD's certificate profile (evidence-formats.md §1.6–1.7; go-sev-guest's name and CDP checks)
+   * for a certificate in {@code role} ({@code ark}, {@code ask} for ASK or ASVK, {@code vek}): X.509
+   * v3, RSASSA-PSS with SHA-384/MGF1-SHA-384/salt 48/trailer 1, RSA-4096 (ARK, ASK, ASVK) or EC
+   * P-384 (VCEK, VLEK), subject {@code OU=Engineering, C=US, L=Santa Clara, ST=CA, O=Advanced
+   * Micro Devices} with a CN of the role, and for ARK/ASK/ASVK exactly one CRL distribution point,
+   * the KDS CRL URL of the product and family its CN names. Which product the chain must be of is
+   * path validation's concern (issuer chaining, pinned root per product), not the profile's.
+   */
+  private static CertificateProfile amdProfile(String role, X509CertificateHolder c) {
+    String cn = Certificates.commonName(c.getSubject());
+    Optional<String> cdp = Optional.empty();
+    java.util.Set<String> names = new java.util.HashSet<>();
+    for (SnpProduct p : SnpProduct.values()) {
+      String vcekCrl = KdsUrl.BASE + KdsUrl.crlPath(KdsUrl.Family.VCEK, p);
+      if (role.equals("ark")) {
+        names.add("ARK-" + p.kdsName());
+        cdp = cn.equals("ARK-" + p.kdsName()) ? Optional.of(vcekCrl) : cdp;
+      } else if (role.equals("ask")) {
+        names.add("SEV-" + p.kdsName());
+        names.add("SEV-VLEK-" + p.kdsName());
+        cdp = cn.equals("SEV-" + p.kdsName()) ? Optional.of(vcekCrl)
+            : cn.equals("SEV-VLEK-" + p.kdsName()) ? Optional.of(KdsUrl.BASE + KdsUrl.crlPath(KdsUrl.Family.VLEK, p)) : cdp;
+      }
+    }
+    if (role.equals("vek")) {
+      names.add("SEV-VCEK");
+      names.add("SEV-VLEK");
+    }
+    return CertificateProfile.of("amd-" + role + "-" + cdp.orElse("no-cdp-rule"),
+        CertificateProfile.SignatureAlgorithm.RSASSA_PSS_SHA384,
+        role.equals("vek") ? CertificateProfile.PublicKeyType.EC_P384 : CertificateProfile.PublicKeyType.RSA_4096, names,
+        CertificateProfile.AMD_NAME, cdp.map(List::of));
   }
 
   /** A certificate matching {@code test}, preferring one whose hash is a trusted anchor. */
