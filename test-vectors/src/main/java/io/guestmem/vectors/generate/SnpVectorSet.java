@@ -244,6 +244,118 @@ final class SnpVectorSet {
     c(milan, "milan-v5-launch-mitigation-vector", "launch mitigation vector lacks a required bit")
         .policy("{\"snp\":{\"requiredLaunchMitigationVector\":\"0x8000000000000000\"}}")
         .contraindicated("snp.policy.launch_mitigation_vector:below_minimum");
+    defineKnobCases(milan, milanFiles);
+  }
+
+  private static SnpEmulation.Options knobs(SnpEmulation.Options o, UnaryOperator<SnpEmulation.Knobs> k) {
+    return o.withKnobs(k.apply(o.knobs()));
+  }
+
+  private static SnpEmulation.Options faults(SnpEmulation.Options o, UnaryOperator<EmulatedKds.Faults> f) {
+    return knobs(o, k -> k.withKdsFaults(f.apply(k.kdsFaults())));
+  }
+
+  /**
+   * Negatives that need a knob of the emulated KDS or firmware (the gaps an earlier generator
+   * left: certificate signatures and AMD's certificate profile, provisional firmware, untrusted ID
+   * block keys) and policy rules not yet exercised (every verbatim-compared field, minimum build,
+   * ABI and guest SVN, current mitigation vector, collateral age and required revocation).
+   */
+  private void defineKnobCases(String milan, String milanFiles) {
+    SnpEmulation.Options m5 = base(SnpProduct.MILAN, 5);
+    SnpEmulation.Options vlek = m5.withSigner(SnpEmulation.Signer.VLEK);
+
+    // §2.7: one flipped byte in the report signed by a VLEK, and in the VCEK and VLEK certificates.
+    c("milan-v5-vlek", "milan-v5-vlek-measurement-byte", "VLEK-signed report with a MEASUREMENT byte changed: signature")
+        .mutate(Mutation.xor(0x90, 0x01)).contraindicated("snp.report.signature:signature_invalid");
+    c(variant("milan-v5-vcek-signature-byte", faults(m5, f -> f.withVekSignatureCorrupted(true))), "milan-v5-vcek-certificate-signature-byte",
+        "last byte of the VCEK certificate's RSASSA-PSS signature flipped").contraindicated("snp.chain.vcek.signature:cert_signature_invalid");
+    c(variant("milan-v5-vlek-signature-byte", faults(vlek, f -> f.withVekSignatureCorrupted(true)), Delivery.CERT_TABLE, r -> r),
+        "milan-v5-vlek-certificate-signature-byte", "last byte of the VLEK certificate's signature flipped (certificate table)")
+        .contraindicated("snp.chain.vlek.signature:cert_signature_invalid");
+
+    // §2.8: AMD certificate metadata.
+    c(variant("milan-v5-ark-issuer-country", faults(m5, f -> f.withArkIssuerCountry("DE"))), "milan-v5-ark-issuer-country-wrong",
+        "ARK whose issuer name says C=DE (its subject C=US): not self-issued").contraindicated("snp.chain.ark.issuer:issuer_mismatch");
+    c(variant("milan-v5-ask-subject-state", faults(m5, f -> f.withAskSubjectState("TX"))), "milan-v5-ask-subject-state-wrong",
+        "ASK subject ST=TX (the VCEK names it so as issuer): not AMD's name").contraindicated("snp.chain.ask.subject:cert_profile_invalid");
+    String genoaCrl = "https://kdsintf.amd.com/vcek/v1/Genoa/crl";
+    String milanCrl = "https://kdsintf.amd.com/vcek/v1/Milan/crl";
+    c(variant("milan-v5-ask-cdp-genoa", faults(m5, f -> f.withAskCrlDistributionPoints(List.of(genoaCrl)))),
+        "milan-v5-ask-crl-distribution-point-wrong", "Milan ASK whose CRL distribution point is the Genoa CRL URL")
+        .contraindicated("snp.chain.ask.crl_distribution_points:cert_profile_invalid");
+    c(variant("milan-v5-ask-two-cdps", faults(m5, f -> f.withAskCrlDistributionPoints(List.of(milanCrl, milanCrl)))),
+        "milan-v5-ask-two-crl-distribution-points", "ASK with two CRL distribution points instead of one")
+        .contraindicated("snp.chain.ask.crl_distribution_points:cert_profile_invalid");
+    c(variant("milan-v5-ask-key-usage", faults(m5, f -> f.withAskKeyUsage(org.bouncycastle.asn1.x509.KeyUsage.digitalSignature))),
+        "milan-v5-ask-key-usage-wrong", "ASK keyUsage digitalSignature without keyCertSign")
+        .contraindicated("snp.chain.ask.ca:key_usage_invalid");
+    c(variant("milan-v5-ask-not-ca", faults(m5, f -> f.withAskNotCa(true))), "milan-v5-ask-basic-constraints-not-ca",
+        "ASK basicConstraints cA=FALSE").contraindicated("snp.chain.ask.ca:not_a_ca");
+    c(variant("milan-v5-vcek-pss-salt-32", faults(m5, f -> f.withVekPssSaltLength(32))), "milan-v5-vcek-rsassa-pss-salt-32",
+        "VCEK validly signed with RSASSA-PSS salt length 32: not AMD's parameters (salt 48)")
+        .contraindicated("snp.chain.vcek.signature_algorithm:unsupported_algorithm");
+    c(variant("milan-v5-vcek-no-hwid", faults(m5, f -> f.withVekWithoutHwId(true))), "milan-v5-vcek-without-hwid",
+        "VCEK without the hwID extension: not the shape of a VCEK").contraindicated("snp.vek.kind:cert_profile_invalid");
+    c(variant("milan-v5-vcek-blspl-octets", faults(m5, f -> f.withVekBlSplOctetString(true))), "milan-v5-vcek-blspl-malformed",
+        "VCEK blSPL extension an OCTET STRING instead of an INTEGER").contraindicated("snp.vek.extensions:cert_profile_invalid");
+    c(variant("milan-v5-vcek-product-no-stepping", m5, Delivery.CUSTOM_VCEK, r -> r.withProductName("Milan")),
+        "milan-v5-vcek-product-name-without-stepping", "VCEK productName \"Milan\" without a stepping suffix (as VLEKs carry it): "
+            + "the product is still Milan").affirming();
+
+    // §2.9: provisional firmware, by TCB, by version and by build.
+    TcbVersion milanTcb = TcbVersion.of(TcbVersion.Layout.MILAN_GENOA, 0, 4, 0, 24, 219);
+    String provTcb = variant("milan-v5-provisional-tcb", knobs(m5, k -> k.withCurrent(
+        Optional.of(TcbVersion.of(TcbVersion.Layout.MILAN_GENOA, 0, 4, 0, milanTcb.snp() + 1, 219)), Optional.empty())));
+    String noProvisional = "{\"snp\":{\"permitProvisionalFirmware\":false}}";
+    c(provTcb, "milan-v5-provisional-by-tcb-rejected", "CURRENT_TCB.SNP one above COMMITTED_TCB, provisional firmware not permitted")
+        .policy(noProvisional).contraindicated("snp.policy.provisional_firmware:policy_violation");
+    c(provTcb, "milan-v5-provisional-by-tcb-permitted", "the same report with provisional firmware permitted")
+        .policy("{\"snp\":{\"permitProvisionalFirmware\":true}}").affirming();
+    c(variant("milan-v5-provisional-version", knobs(m5, k -> k.withCurrent(Optional.empty(),
+        Optional.of(new io.guestmem.snp.abi.AttestationReport.FirmwareVersion(1, 56, 50))))), "milan-v5-provisional-by-version-rejected",
+        "current firmware 1.56.50, committed 1.55.50").policy(noProvisional)
+        .contraindicated("snp.policy.provisional_firmware:policy_violation");
+    c(variant("milan-v5-provisional-build", knobs(m5, k -> k.withCurrent(Optional.empty(),
+        Optional.of(new io.guestmem.snp.abi.AttestationReport.FirmwareVersion(1, 55, 51))))), "milan-v5-provisional-by-build-rejected",
+        "current firmware build 51, committed build 50").policy(noProvisional)
+        .contraindicated("snp.policy.provisional_firmware:policy_violation");
+
+    // §2.9: ID block keys the policy does not trust.
+    String idKey = io.guestmem.snp.emu.GuestOwnerKey.derive(SEED, "id-key").digest().hex();
+    String authorKey = io.guestmem.snp.emu.GuestOwnerKey.derive(SEED, "author-key").digest().hex();
+    String trusted = "{\"snp\":{\"idKeyDigests\":[\"" + idKey + "\"],\"authorKeyDigests\":[\"" + authorKey + "\"]}}";
+    c(milan, "milan-v5-id-and-author-key-trusted", "ID block signed by the ID key and author key the policy lists").policy(trusted)
+        .affirming();
+    c(variant("milan-v5-untrusted-id-key", knobs(m5, k -> k.withIdKeyLabel("id-key-of-someone-else"))), "milan-v5-id-block-untrusted-id-key",
+        "ID block signed by an ID key the policy does not list").policy(trusted)
+        .contraindicated("snp.policy.id_key_digest:reference_value_mismatch");
+    c(variant("milan-v5-untrusted-author-key", knobs(m5, k -> k.withAuthorKeyLabel("author-key-of-someone-else"))),
+        "milan-v5-id-block-untrusted-author-key", "ID key certified by an author key the policy does not list").policy(trusted)
+        .contraindicated("snp.policy.author_key_digest:reference_value_mismatch");
+
+    // §2.9: every verbatim-compared field wrong, one at a time; minimums not met.
+    for (String[] f : new String[][] {{"measurements", "[\"" + "11".repeat(48) + "\"]", "measurement"},
+        {"hostData", "\"" + "22".repeat(32) + "\"", "host_data"}, {"familyId", "\"" + "33".repeat(16) + "\"", "family_id"},
+        {"imageId", "\"" + "44".repeat(16) + "\"", "image_id"}, {"reportData", "\"" + "55".repeat(64) + "\"", "report_data"}}) {
+      c(milan, "milan-v5-policy-" + f[2].replace('_', '-'), f[0] + " differs from the policy's reference value")
+          .policy("{\"snp\":{\"" + f[0] + "\":" + f[1] + "}}").contraindicated("snp.policy." + f[2] + ":reference_value_mismatch");
+    }
+    c(milan, "milan-v5-minimum-current-build", "current firmware build 50 below a policy minimum of 51")
+        .policy("{\"snp\":{\"minimumCurrentBuild\":51}}").contraindicated("snp.policy.minimum_current_build:below_minimum");
+    c(milan, "milan-v5-minimum-abi", "guest policy ABI 0.0 below a policy minimum of 1.0")
+        .policy("{\"snp\":{\"minimumAbi\":\"1.0\"}}").contraindicated("snp.policy.minimum_abi:below_minimum");
+    c(milan, "milan-v5-minimum-guest-svn", "GUEST_SVN 1 below a policy minimum of 2")
+        .policy("{\"snp\":{\"minimumGuestSvn\":2}}").contraindicated("snp.policy.minimum_guest_svn:below_minimum");
+    c(milan, "milan-v5-current-mitigation-vector", "current mitigation vector lacks a required bit")
+        .policy("{\"snp\":{\"requiredCurrentMitigationVector\":\"0x8000000000000000\"}}")
+        .contraindicated("snp.policy.current_mitigation_vector:below_minimum");
+
+    // §2.10: collateral age; revocation required without a CRL.
+    c(milanFiles, "milan-v5-crl-older-than-max-age", "KDS CRL issued 30 days before appraisal, policy maxCollateralAge 7 days")
+        .policy("{\"maxCollateralAge\":\"P7D\"}").contraindicated("policy.collateral_age.snp.crl:collateral_too_old");
+    c(milanFiles, "milan-v5-revocation-required-without-crl", "no CRL given while the policy requires collateral").withoutCrls()
+        .policy("{\"requireCollateral\":true}").contraindicated("policy.collateral_required.snp.crl:collateral_missing");
   }
 
   /** Emulates every variant, writes the files and returns the group. */
@@ -269,7 +381,7 @@ final class SnpVectorSet {
         SnpEmulation.run(new SnpEmulation.Options(out, v.options().product(), v.options().reportVersion(),
             v.options().signer(), v.options().reportData(), v.options().seed(), v.options().vmpl(), v.options().debugPolicy(),
             v.options().idBlock(), v.options().tcb(), v.options().vekValidity(), v.options().revokedSerials(),
-            v.options().certifiedHwIdOverride()), lease);
+            v.options().certifiedHwIdOverride(), v.options().knobs()), lease);
       } finally {
         lease.release();
       }
@@ -285,6 +397,9 @@ final class SnpVectorSet {
       }
       if (s.crlFrom.isPresent()) {
         w = new Written(w.report, w.certTable, w.certificates, written.get(s.crlFrom.get()).crl, w.kds, w.roots);
+      }
+      if (!s.crls) {
+        w = new Written(w.report, w.certTable, w.certificates, null, w.kds, w.roots);
       }
       Evidence ev = new Evidence(Optional.of(FileRef.of(w.report)), Optional.empty(),
           w.certTable == null ? List.of() : List.of(FileRef.of(w.certTable)), s.mutations);
