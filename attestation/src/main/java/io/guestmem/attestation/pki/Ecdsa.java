@@ -32,6 +32,12 @@ public final class Ecdsa {
     return new ECDomainParameters(p.getCurve(), p.getG(), p.getN(), p.getH(), p.getSeed());
   }
 
+  /**
+   * How many verifications a P-256 or P-384 key does through BouncyCastle before it gets its own
+   * precomputed table (see {@link #verify}).
+   */
+  public static final int TABLE_AFTER_VERIFICATIONS = 64;
+
   private static final int KEY_CACHE_LIMIT = 4096;
   private static final java.util.Map<java.nio.ByteBuffer, ECPublicKeyParameters> RAW_KEYS = new java.util.concurrent.ConcurrentHashMap<>();
 

@@ -11,9 +11,10 @@ import java.util.Optional;
  * key Q) therefore compute u1·G + u2·Q into one accumulator with ⌈(bits+1)/w_G⌉ + ⌈(bits+1)/w_Q⌉
  * mixed additions.
  *
- * <p>A table holds ⌈(bits+1)/w⌉ · 2^(w−1) affine points of 2 field elements: P-256 with w = 8,
- * 33 × 128 × 64 bytes = 264 KiB; P-384 with w = 7, 55 × 64 × 96 bytes = 330 KiB; the generators'
- * (w = 9) 464 KiB and 1032 KiB. Building a key's table costs about as much as 30 verifications,
+ * <p>A table holds ⌈(bits+1)/w⌉ · 2^(w−1) affine points of 2 field elements: a P-256 key's
+ * (w = 9) 29 × 256 × 64 bytes = 464 KiB, a P-384 key's (w = 8) 49 × 128 × 96 bytes = 588 KiB;
+ * the generators' (w = 10) 832 KiB and 1.8 MiB, built once per process on first use (about 10
+ * and 25 ms). Building a key's table costs about as much as 30–60 verifications,
  * so tables are kept only for G and for public keys that verify repeatedly (see
  * {@link FixedBaseEcdsa}).
  */

@@ -65,8 +65,15 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
     byte[] buf = r.buffer();
     boolean nul = end > at && buf[end - 1] == 0;
     int textEnd = nul ? end - 1 : end;
+    for (Seen recent : RECENT) {
+      // The chains seen last, compared byte for byte (vectorized) before hashing the whole text.
+      if (recent != null && Arrays.equals(recent.pem(), 0, recent.pem().length, buf, at, textEnd)) {
+        return chain(type, name, buf, at, textEnd, nul, recent.certificates());
+      }
+    }
     List<X509Certificate> seen = CHAINS.get(ByteBuffer.wrap(buf, at, textEnd - at));
     if (seen != null) {
+      RECENT[Math.floorMod(textEnd - at, RECENT.length)] = new Seen(Arrays.copyOfRange(buf, at, textEnd), seen);
       return chain(type, name, buf, at, textEnd, nul, seen);
     }
     for (int i = at; i < textEnd; i++) {
@@ -168,6 +175,11 @@ public record PckCertChain(int type, Bytes pem, boolean trailingNul, List<X509Ce
    * decoding would produce; {@code X509Certificate} is immutable. Bounded (cleared when full).
    */
   private static final Map<ByteBuffer, X509Certificate> DECODED = new ConcurrentHashMap<>();
+  /** A chain's PEM text and its certificates (final fields: safely published through {@link #RECENT}). */
+  private record Seen(byte[] pem, List<X509Certificate> certificates) {}
+
+  /** A few chains seen last; slots are overwritten without locking, each with a whole immutable value. */
+  private static final Seen[] RECENT = new Seen[4];
   /** Whole chains that decoded, by their exact PEM text (the same rule as {@link #DECODED}). */
   private static final Map<ByteBuffer, List<X509Certificate>> CHAINS = new ConcurrentHashMap<>();
   private static final int DECODED_LIMIT = 1024;
