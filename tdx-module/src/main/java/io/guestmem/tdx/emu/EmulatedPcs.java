@@ -70,7 +70,7 @@ public final class EmulatedPcs {
                   return List.of(new TcbInfo.TcbLevel(sgx, knobs.pceSvn(), tdx, tcbDate(), knobs.platformTcbStatus(), knobs.advisoryIds()));
                 });
     return new TcbInfo(
-        TcbInfo.ID_TDX, TcbInfo.VERSION_3, issueTime, issueTime.plus(knobs.collateralValidity()), knobs.fmspc(), knobs.pceId(), 0,
+        knobs.tcbInfoId().orElse(TcbInfo.ID_TDX), knobs.tcbInfoVersion(), issueTime, issueTime.plus(knobs.collateralValidity()), knobs.fmspc(), knobs.pceId(), 0,
         knobs.tcbEvaluationDataNumber(),
         Optional.of(new TcbInfo.TdxModule(platform.mrSignerSeam(), seamAttributes, Bytes.fromHex("ffffffffffffffff"))),
         identities, levels);

@@ -55,6 +55,8 @@ import java.util.Optional;
  * @param qeMiscSelect MISCSELECT of the QE report (QE Identity expects 0 under mask 0xFFFFFFFF)
  * @param qeAttributes ATTRIBUTES of the QE report instead of {@link EmulatedQuotingEnclave#ATTRIBUTES}
  * @param omitPckSgxExtensions issue the PCK leaf without its SGX extension (FMSPC, TCB, PCE-ID …)
+ * @param tcbInfoId TCB Info id instead of TDX (e.g. SGX: collateral for another TEE)
+ * @param tcbInfoVersion TCB Info version (3; another value is a version no verifier supports)
  */
 public record EmulationKnobs(
     Bytes fmspc,
@@ -96,7 +98,9 @@ public record EmulationKnobs(
     Optional<Integer> qeIsvProdId,
     long qeMiscSelect,
     Optional<Bytes> qeAttributes,
-    boolean omitPckSgxExtensions) {
+    boolean omitPckSgxExtensions,
+    Optional<String> tcbInfoId,
+    int tcbInfoVersion) {
 
   /** A certificate of the emulated Intel PKI, for the knobs that break one of them. */
   public enum CertRole {
@@ -164,6 +168,8 @@ public record EmulationKnobs(
     b.qeMiscSelect = qeMiscSelect;
     b.qeAttributes = qeAttributes;
     b.omitPckSgxExtensions = omitPckSgxExtensions;
+    b.tcbInfoId = tcbInfoId;
+    b.tcbInfoVersion = tcbInfoVersion;
     return b;
   }
 
@@ -209,6 +215,8 @@ public record EmulationKnobs(
     private long qeMiscSelect;
     private Optional<Bytes> qeAttributes = Optional.empty();
     private boolean omitPckSgxExtensions;
+    private Optional<String> tcbInfoId = Optional.empty();
+    private int tcbInfoVersion = TcbInfo.VERSION_3;
 
     public Builder fmspc(Bytes v) { fmspc = v; return this; }
     public Builder pceId(Bytes v) { pceId = v; return this; }
@@ -250,6 +258,8 @@ public record EmulationKnobs(
     public Builder qeMiscSelect(long v) { qeMiscSelect = v; return this; }
     public Builder qeAttributes(Bytes v) { qeAttributes = Optional.of(v); return this; }
     public Builder omitPckSgxExtensions(boolean v) { omitPckSgxExtensions = v; return this; }
+    public Builder tcbInfoId(String v) { tcbInfoId = Optional.of(v); return this; }
+    public Builder tcbInfoVersion(int v) { tcbInfoVersion = v; return this; }
 
     public EmulationKnobs build() {
       return new EmulationKnobs(
@@ -259,7 +269,7 @@ public record EmulationKnobs(
           nonZeroQeReportDataTail, collateralSignedWithWrongKey, trailingBytes, corruptCertificateSignature,
           version1Certificate, sha384Certificate, platformCaP384, pckSubjectCn, pckIssuerCn, pckChainWithoutRoot,
           pckCrlIssuerCn, crlsSignedWithWrongKey, qeIdentityId, qeIdentityMrSigner, qeIsvProdId, qeMiscSelect,
-          qeAttributes, omitPckSgxExtensions);
+          qeAttributes, omitPckSgxExtensions, tcbInfoId, tcbInfoVersion);
     }
   }
 }

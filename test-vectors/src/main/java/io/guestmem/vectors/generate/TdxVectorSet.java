@@ -437,6 +437,12 @@ final class TdxVectorSet {
         "v4-qe-attributes-masked-bit-ignored", "QE report ATTRIBUTES differ only in bit 0x04, which the mask 0xFB… excludes: accepted")
         .affirming("UpToDate");
 
+    // §2.4: TCB not supported: TCB Info for another TEE, or of a version no verifier supports.
+    c(variant("v4-tcb-info-id-sgx", 4, k -> k.tcbInfoId("SGX")), "v4-tcb-info-for-sgx",
+        "genuinely signed TCB Info with id SGX for a TDX quote").contraindicated("tdx.tcb_info.id:collateral_mismatch");
+    c(variant("v4-tcb-info-version-2", 4, k -> k.tcbInfoVersion(2)), "v4-tcb-info-version-2",
+        "genuinely signed TCB Info version 2 (TDX needs version 3)").contraindicated("tdx.tcb_info.structure:collateral_malformed");
+
     // §2.4: TDX 1.0 module against TCB Info's tdxModule (no module identity), no level by component.
     PlatformConfig tdx10 = PLATFORM.withTeeTcbSvn(Bytes.fromHex("03000000000000000000000000000000")).withTeeTcbSvn2(Bytes.zeros(16));
     String tdx10Base = "v4-tdx10-module";
