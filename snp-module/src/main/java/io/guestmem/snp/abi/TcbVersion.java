@@ -101,8 +101,9 @@ public record TcbVersion(Layout layout, long raw) {
 
   @Override
   public String toString() {
+    // Concatenation, not String.format: verdict claims render four of these per report.
     return layout == Layout.TURIN
-        ? String.format("TCB{fmc=%d, bl=%d, tee=%d, snp=%d, ucode=%d}", fmc(), bootLoader(), tee(), snp(), microcode())
-        : String.format("TCB{bl=%d, tee=%d, snp=%d, ucode=%d}", bootLoader(), tee(), snp(), microcode());
+        ? "TCB{fmc=" + fmc() + ", bl=" + bootLoader() + ", tee=" + tee() + ", snp=" + snp() + ", ucode=" + microcode() + "}"
+        : "TCB{bl=" + bootLoader() + ", tee=" + tee() + ", snp=" + snp() + ", ucode=" + microcode() + "}";
   }
 }

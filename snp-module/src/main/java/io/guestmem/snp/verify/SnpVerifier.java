@@ -474,24 +474,30 @@ public final class SnpVerifier implements TeeVerifier {
     return m.stream().filter(c -> ctx.anchors().match(c).isPresent()).findFirst().or(() -> m.stream().findFirst());
   }
 
+  /** {@code String.format("0x%016x", v)} without the formatter's cost. */
+  static String hex16(long v) {
+    String h = Long.toHexString(v);
+    return "0x" + "0".repeat(16 - h.length()) + h;
+  }
+
   private static void claims(AttestationReport r, Appraisal out) {
     out.claim("version", r.version());
     r.product().ifPresent(p -> out.claim("product", p.kdsName()));
     r.cpuid().ifPresent(c -> out.claim("cpuid", String.format("%02x-%02x-%02x", c.familyId(), c.modelId(), c.stepping())));
     out.claim("guestSvn", r.guestSvn());
-    out.claim("policy", String.format("0x%016x", r.policy().bits()));
+    out.claim("policy", hex16(r.policy().bits()));
     out.claim("policy.debug", r.policy().debug());
     out.claim("policy.migrateMa", r.policy().migrateMa());
     out.claim("policy.smt", r.policy().smt());
     out.claim("policy.abi", r.policy().abiMajor() + "." + r.policy().abiMinor());
-    out.claim("policy.unknownBits", String.format("0x%016x", r.policy().unknownBits()));
+    out.claim("policy.unknownBits", hex16(r.policy().unknownBits()));
     out.claim("familyId", r.familyId().hex());
     out.claim("imageId", r.imageId().hex());
     out.claim("vmpl", r.vmpl());
     out.claim("signingKey", r.keyInfo().signingKey().name());
     out.claim("authorKeyEn", r.keyInfo().authorKeyEn());
-    out.claim("platformInfo", String.format("0x%016x", r.platformInfo().bits()));
-    out.claim("platformInfo.unknownBits", String.format("0x%016x", r.platformInfo().unknownBits()));
+    out.claim("platformInfo", hex16(r.platformInfo().bits()));
+    out.claim("platformInfo.unknownBits", hex16(r.platformInfo().unknownBits()));
     out.claim("reportData", r.reportData().hex());
     out.claim("measurement", r.measurement().hex());
     out.claim("hostData", r.hostData().hex());
@@ -506,7 +512,7 @@ public final class SnpVerifier implements TeeVerifier {
     out.claim("launchTcb", r.launchTcb().toString());
     out.claim("currentVersion", r.currentVersion().toString());
     out.claim("committedVersion", r.committedVersion().toString());
-    r.launchMitigationVector().ifPresent(v -> out.claim("launchMitigationVector", String.format("0x%016x", v)));
-    r.currentMitigationVector().ifPresent(v -> out.claim("currentMitigationVector", String.format("0x%016x", v)));
+    r.launchMitigationVector().ifPresent(v -> out.claim("launchMitigationVector", hex16(v)));
+    r.currentMitigationVector().ifPresent(v -> out.claim("currentMitigationVector", hex16(v)));
   }
 }

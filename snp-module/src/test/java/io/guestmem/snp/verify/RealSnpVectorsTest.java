@@ -159,6 +159,10 @@ class RealSnpVectorsTest {
 
   static Verdict run(Case c) throws InvalidRequestException, PolicyException {
     Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new SnpVerifier());
+    return verifiers.verify(request(c, verifiers));
+  }
+
+  static VerificationRequest request(Case c, Verifiers verifiers) throws InvalidRequestException, PolicyException {
     byte[] report = SnpVectors.report(c.report());
     c.mutation().accept(report);
     VerificationRequest.Builder b = VerificationRequest.builder().evidence(report).at(c.at())
@@ -167,7 +171,7 @@ class RealSnpVectorsTest {
     if (c.crl() != null) {
       b.crlFile(SnpVectors.path(c.crl()));
     }
-    return verifiers.verify(b.build());
+    return b.build();
   }
 
   @Test
