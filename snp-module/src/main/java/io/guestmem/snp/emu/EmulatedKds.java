@@ -130,61 +130,74 @@ public final class EmulatedKds {
    * @param vekWithoutHwId issue VCEKs without the hwID extension
    * @param vekBlSplOctetString encode the VCEK/VLEK blSPL extension as an OCTET STRING instead of an INTEGER
    * @param vekSignatureCorrupted flip the last byte of the VCEK/VLEK signature
+   * @param arkCountry C of the ARK's subject and issuer (still self-issued; the ASK and CRL name it so)
+   * @param arkCrlDistributionPoints the ARK's CRL distribution point URIs, one distribution point each
    */
   public record Faults(Optional<String> arkIssuerCountry, Optional<String> askSubjectState,
       Optional<List<String>> askCrlDistributionPoints, Optional<Integer> askKeyUsage, boolean askNotCa,
       Optional<Integer> vekPssSaltLength, boolean vekWithoutHwId, boolean vekBlSplOctetString,
-      boolean vekSignatureCorrupted) {
+      boolean vekSignatureCorrupted, Optional<String> arkCountry, Optional<List<String>> arkCrlDistributionPoints) {
     public static final Faults NONE = new Faults(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-        false, Optional.empty(), false, false, false);
+        false, Optional.empty(), false, false, false, Optional.empty(), Optional.empty());
 
     public Faults {
       askCrlDistributionPoints = askCrlDistributionPoints.map(List::copyOf);
+      arkCrlDistributionPoints = arkCrlDistributionPoints.map(List::copyOf);
+    }
+
+    public Faults withArkCountry(String c) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, Optional.of(c), arkCrlDistributionPoints);
+    }
+
+    public Faults withArkCrlDistributionPoints(List<String> urls) {
+      return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, Optional.of(urls));
     }
 
     public Faults withArkIssuerCountry(String c) {
       return new Faults(Optional.of(c), askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
-          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withAskSubjectState(String st) {
       return new Faults(arkIssuerCountry, Optional.of(st), askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
-          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withAskCrlDistributionPoints(List<String> urls) {
       return new Faults(arkIssuerCountry, askSubjectState, Optional.of(urls), askKeyUsage, askNotCa, vekPssSaltLength,
-          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withAskKeyUsage(int bits) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, Optional.of(bits), askNotCa,
-          vekPssSaltLength, vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekPssSaltLength, vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withAskNotCa(boolean b) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, b, vekPssSaltLength,
-          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withVekPssSaltLength(int salt) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, Optional.of(salt),
-          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted);
+          vekWithoutHwId, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withVekWithoutHwId(boolean b) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
-          b, vekBlSplOctetString, vekSignatureCorrupted);
+          b, vekBlSplOctetString, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withVekBlSplOctetString(boolean b) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
-          vekWithoutHwId, b, vekSignatureCorrupted);
+          vekWithoutHwId, b, vekSignatureCorrupted, arkCountry, arkCrlDistributionPoints);
     }
 
     public Faults withVekSignatureCorrupted(boolean b) {
       return new Faults(arkIssuerCountry, askSubjectState, askCrlDistributionPoints, askKeyUsage, askNotCa, vekPssSaltLength,
-          vekWithoutHwId, vekBlSplOctetString, b);
+          vekWithoutHwId, vekBlSplOctetString, b, arkCountry, arkCrlDistributionPoints);
     }
   }
 
@@ -272,7 +285,7 @@ public final class EmulatedKds {
   private EmulatedKds(Config config) {
     this.config = config;
     String p = config.product().kdsName();
-    this.arkName = amdName("ARK-" + p);
+    this.arkName = amdName("ARK-" + p, "CA", config.faults().arkCountry().orElse("US"));
     this.askName = amdName("SEV-" + p, config.faults().askSubjectState().orElse("CA"));
     this.asvkName = amdName("SEV-VLEK-" + p);
   }
@@ -359,7 +372,8 @@ public final class EmulatedKds {
         b.addExtension(Extension.keyUsage, true, new KeyUsage(ask ? f.askKeyUsage().orElse(KeyUsage.keyCertSign) : KeyUsage.keyCertSign));
       }
       List<String> cdp = List.of(KdsUrl.BASE + KdsUrl.crlPath(crlFamily, config.product()));
-      b.addExtension(crlDistributionPoint(ask ? f.askCrlDistributionPoints().orElse(cdp) : cdp));
+      b.addExtension(crlDistributionPoint(ask ? f.askCrlDistributionPoints().orElse(cdp)
+          : root ? f.arkCrlDistributionPoints().orElse(cdp) : cdp));
       return b.build(AmdSigning.pssSigner((RSAKeyParameters) issuerKey.getPrivate(), salt(subject.toString())))
           .getEncoded();
     } catch (IOException e) {

@@ -279,6 +279,15 @@ final class SnpVectorSet {
         "ARK whose issuer name says C=DE (its subject C=US): not self-issued").contraindicated("snp.chain.ark.issuer:issuer_mismatch");
     c(variant("milan-v5-ask-subject-state", faults(m5, f -> f.withAskSubjectState("TX"))), "milan-v5-ask-subject-state-wrong",
         "ASK subject ST=TX (the VCEK names it so as issuer): not AMD's name").contraindicated("snp.chain.ask.subject:cert_profile_invalid");
+    c(variant("milan-v5-ark-country", faults(m5, f -> f.withArkCountry("DE"))), "milan-v5-ark-country-wrong",
+        "self-issued ARK whose subject and issuer say C=DE (go-sev-guest: country not expected for AMD)")
+        .contraindicated("snp.chain.ark.subject:cert_profile_invalid");
+    c(variant("milan-v5-ark-cdp-other", faults(m5, f -> f.withArkCrlDistributionPoints(List.of("https://crl.example.invalid/ark")))),
+        "milan-v5-ark-crl-distribution-point-wrong", "ARK whose CRL distribution point is not the KDS CRL URL")
+        .contraindicated("snp.chain.ark.crl_distribution_points:cert_profile_invalid");
+    c(variant("milan-v5-ark-two-cdps", faults(m5, f -> f.withArkCrlDistributionPoints(List.of("https://kdsintf.amd.com/vcek/v1/Milan/crl",
+        "https://crl.example.invalid/ark")))), "milan-v5-ark-two-crl-distribution-points", "ARK with two CRL distribution points")
+        .contraindicated("snp.chain.ark.crl_distribution_points:cert_profile_invalid");
     String genoaCrl = "https://kdsintf.amd.com/vcek/v1/Genoa/crl";
     String milanCrl = "https://kdsintf.amd.com/vcek/v1/Milan/crl";
     c(variant("milan-v5-ask-cdp-genoa", faults(m5, f -> f.withAskCrlDistributionPoints(List.of(genoaCrl)))),
