@@ -43,6 +43,8 @@ import java.util.Set;
  * "products":              ["Genoa", "Turin"]
  * "permitProvisionalFirmware": false     default true; false: CURRENT_TCB and the current firmware
  *                                        version (major.minor.build) must equal the committed ones
+ * "chipId":                "hex64"        exact CHIP_ID (pins one machine)
+ * "reportId", "reportIdMa": "hex32"       exact REPORT_ID / REPORT_ID_MA (pins one guest)
  * </pre>
  */
 public record SnpPolicy(
@@ -70,7 +72,10 @@ public record SnpPolicy(
     OptionalLong requiredCurrentMitigationVector,
     Optional<String> signingKey,
     List<String> products,
-    boolean permitProvisionalFirmware) {
+    boolean permitProvisionalFirmware,
+    Optional<byte[]> chipId,
+    Optional<byte[]> reportId,
+    Optional<byte[]> reportIdMa) {
 
   static final Map<String, Long> GUEST_POLICY_BITS = Map.of(
       "SMT", GuestPolicy.SMT, "MIGRATE_MA", GuestPolicy.MIGRATE_MA, "DEBUG", GuestPolicy.DEBUG,
@@ -90,7 +95,8 @@ public record SnpPolicy(
       "guestPolicyForbidden", "guestPolicyRequired", "allowUnknownPolicyBits", "minimumAbi", "platformInfoForbidden",
       "platformInfoRequired", "minimumReportedTcb", "minimumCommittedTcb", "minimumLaunchTcb", "minimumCurrentTcb",
       "minimumCommittedVersion", "minimumCurrentVersion", "minimumCurrentBuild", "requiredLaunchMitigationVector",
-      "requiredCurrentMitigationVector", "signingKey", "products", "permitProvisionalFirmware");
+      "requiredCurrentMitigationVector", "signingKey", "products", "permitProvisionalFirmware", "chipId", "reportId",
+      "reportIdMa");
 
   public SnpPolicy {
     measurements = List.copyOf(measurements);
@@ -144,7 +150,8 @@ public record SnpPolicy(
         s.has("minimumCurrentBuild") ? OptionalInt.of(byteValue(s.get("minimumCurrentBuild"), "minimumCurrentBuild"))
             : OptionalInt.empty(),
         u64(s, "requiredLaunchMitigationVector"), u64(s, "requiredCurrentMitigationVector"),
-        signingKey(s), strings(s, "products"), bool(s, "permitProvisionalFirmware", true));
+        signingKey(s), strings(s, "products"), bool(s, "permitProvisionalFirmware", true), hex(s, "chipId", 64),
+        hex(s, "reportId", 32), hex(s, "reportIdMa", 32));
   }
 
   private static Optional<String> signingKey(JsonNode s) throws PolicyException {

@@ -27,6 +27,10 @@ final class SnpPolicyChecks {
     p.familyId().ifPresent(v -> exact(out, "snp.policy.family_id", Ar4siClaim.EXECUTABLES, v, r.familyId(), "FAMILY_ID"));
     p.imageId().ifPresent(v -> exact(out, "snp.policy.image_id", Ar4siClaim.EXECUTABLES, v, r.imageId(), "IMAGE_ID"));
     p.reportData().ifPresent(v -> exact(out, "snp.policy.report_data", Ar4siClaim.INSTANCE_IDENTITY, v, r.reportData(), "REPORT_DATA"));
+    p.chipId().ifPresent(v -> exact(out, "snp.policy.chip_id", Ar4siClaim.INSTANCE_IDENTITY, v, r.chipId(), "CHIP_ID"));
+    p.reportId().ifPresent(v -> exact(out, "snp.policy.report_id", Ar4siClaim.INSTANCE_IDENTITY, v, r.reportId(), "REPORT_ID"));
+    p.reportIdMa().ifPresent(v -> exact(out, "snp.policy.report_id_ma", Ar4siClaim.INSTANCE_IDENTITY, v, r.reportIdMa(),
+        "REPORT_ID_MA"));
     if (!p.idKeyDigests().isEmpty()) {
       out.check("snp.policy.id_key_digest", Ar4siClaim.EXECUTABLES, anyEqual(p.idKeyDigests(), r.idKeyDigest()),
           Reason.REFERENCE_VALUE_MISMATCH, "ID_KEY_DIGEST " + r.idKeyDigest().hex());

@@ -346,7 +346,9 @@ final class SnpVectorSet {
     // §2.9: every verbatim-compared field wrong, one at a time; minimums not met.
     for (String[] f : new String[][] {{"measurements", "[\"" + "11".repeat(48) + "\"]", "measurement"},
         {"hostData", "\"" + "22".repeat(32) + "\"", "host_data"}, {"familyId", "\"" + "33".repeat(16) + "\"", "family_id"},
-        {"imageId", "\"" + "44".repeat(16) + "\"", "image_id"}, {"reportData", "\"" + "55".repeat(64) + "\"", "report_data"}}) {
+        {"imageId", "\"" + "44".repeat(16) + "\"", "image_id"}, {"reportData", "\"" + "55".repeat(64) + "\"", "report_data"},
+        {"chipId", "\"" + "66".repeat(64) + "\"", "chip_id"}, {"reportId", "\"" + "77".repeat(32) + "\"", "report_id"},
+        {"reportIdMa", "\"" + "88".repeat(32) + "\"", "report_id_ma"}}) {
       c(milan, "milan-v5-policy-" + f[2].replace('_', '-'), f[0] + " differs from the policy's reference value")
           .policy("{\"snp\":{\"" + f[0] + "\":" + f[1] + "}}").contraindicated("snp.policy." + f[2] + ":reference_value_mismatch");
     }
