@@ -23,7 +23,8 @@ class TdxQuoteFuzzTest {
   /**
    * Any bytes either parse as a quote or are refused with {@link MalformedLayoutException}. A
    * parsed quote keeps exactly its input, its signed spans (header and body; the QE report) lie
-   * inside the input at their offsets, and re-encoding it gives the input back.
+   * inside the input at their offsets, and its parts answer. (Re-encoding is left to the tdx-module
+   * round-trip tests: it costs more than the parse and would halve a campaign's executions.)
    */
   @FuzzTest(maxDuration = "0s")
   void quoteParser(byte[] data) {
@@ -52,7 +53,6 @@ class TdxQuoteFuzzTest {
     Bytes trailing = q.trailingBytes();
     require(trailing.length() == q.trailingLength() && regionEquals(data, data.length - trailing.length(), trailing.toByteArray()),
         "trailing bytes are the input's tail");
-    require(Arrays.equals(q.toBytes(), data), "re-encoding gives the input back");
     require(q.toString() != null && q.body() != null && q.header() != null, "accessors answer");
   }
 }
