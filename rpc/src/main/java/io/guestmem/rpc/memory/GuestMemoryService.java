@@ -270,16 +270,52 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
     });
   }
 
+  /**
+   * A small conversion that nothing else is converting at the moment completes right here, on
+   * the calling thread (the transport's, under the direct executor): {@link Lease#tryConvert}
+   * takes it only when it cannot wait on anything unbounded (range locks free, journal free
+   * without fsync, short hole punches). Everything else — contended ranges, large batches,
+   * {@code POWER_LOSS} durability, an unknown or foreign lease (whose precise error may need the
+   * journal) — runs on the bounded pool exactly as before. Both paths acknowledge only after the
+   * journal commit.
+   */
   @Override
   public void convert(ConvertRequest req, StreamObserver<ConvertResponse> out) {
-    unary(out, peer -> {
-      PageState to = state(req.getTo());
-      List<ByteRange> ranges = ranges(req.getRangesList());
-      Lease lease = owned(req.getLeaseId(), peer);
-      lease.convert(ranges, to);
-      long bytes = ranges.stream().mapToLong(ByteRange::length).sum();
-      return ConvertResponse.newBuilder().setBytes(bytes).build();
+    UnixPeer peer = Caller.current().unix().orElse(null);
+    if (peer == null) {
+      out.onError(localOnly());
+      return;
+    }
+    PageState to;
+    List<ByteRange> ranges;
+    try {
+      to = state(req.getTo());
+      ranges = ranges(req.getRangesList());
+      Lease held = engine.heldLease(req.getLeaseId()).orElse(null);
+      if (held != null && (held.owner().uid() == peer.uid() || (rootIsOperator && peer.uid() == 0)) && held.tryConvert(ranges, to)) {
+        out.onNext(converted(ranges));
+        out.onCompleted();
+        return;
+      }
+    } catch (MemoryException e) {
+      out.onError(ErrorMapper.fromMemory(e));
+      return;
+    } catch (StatusRuntimeException e) {
+      out.onError(e);
+      return;
+    }
+    BlockingCalls.unary(blocking, out, () -> {
+      owned(req.getLeaseId(), peer).convert(ranges, to);
+      return converted(ranges);
     });
+  }
+
+  private static ConvertResponse converted(List<ByteRange> ranges) {
+    long bytes = 0;
+    for (ByteRange r : ranges) {
+      bytes += r.length();
+    }
+    return ConvertResponse.newBuilder().setBytes(bytes).build();
   }
 
   @Override
