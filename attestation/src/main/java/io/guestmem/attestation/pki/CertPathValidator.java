@@ -2,6 +2,7 @@ package io.guestmem.attestation.pki;
 
 import io.guestmem.attestation.Appraisal;
 import io.guestmem.attestation.Ar4siClaim;
+import io.guestmem.attestation.Check;
 import io.guestmem.attestation.Reason;
 import io.guestmem.attestation.collateral.VerifiedCache;
 import io.guestmem.attestation.trust.TrustAnchor;
@@ -104,36 +105,86 @@ public final class CertPathValidator {
   /** Whether {@code issuer} signed {@code cert}, cached by both certificates' hashes. */
   public static boolean signedBy(X509CertificateHolder cert, X509CertificateHolder issuer, Instant at,
       VerifiedCache cache) {
-    String key = "certsig:" + Certificates.sha256Hex(cert) + ":" + Certificates.sha256Hex(issuer);
+    String key = signatureKey(cert, issuer);
     return cache.getOrVerify(key, at, () -> Signatures.certificateSignedBy(cert, issuer)
         ? Optional.of(new VerifiedCache.Verified<>(Boolean.TRUE, Certificates.validity(cert)[1]))
         : Optional.<VerifiedCache.Verified<Boolean>>empty()).isPresent();
   }
 
+  private static final java.util.Map<X509CertificateHolder, java.util.Map<X509CertificateHolder, String>> SIGNATURE_KEYS =
+      new java.util.IdentityHashMap<>();
+
+  /**
+   * The cache key of a certificate's signature by an issuer, per pair of parsed instances (the same
+   * String instance, so its hash is computed once). Bounded.
+   */
+  private static String signatureKey(X509CertificateHolder cert, X509CertificateHolder issuer) {
+    synchronized (SIGNATURE_KEYS) {
+      java.util.Map<X509CertificateHolder, String> m = SIGNATURE_KEYS.get(cert);
+      String k = m == null ? null : m.get(issuer);
+      if (k != null) {
+        return k;
+      }
+    }
+    String k = "certsig:" + Certificates.sha256Hex(cert) + ":" + Certificates.sha256Hex(issuer);
+    synchronized (SIGNATURE_KEYS) {
+      if (SIGNATURE_KEYS.size() >= 1024) {
+        SIGNATURE_KEYS.clear();
+      }
+      SIGNATURE_KEYS.computeIfAbsent(cert, x -> new java.util.IdentityHashMap<>()).put(issuer, k);
+    }
+    return k;
+  }
+
+  /**
+   * CA-constraint checks per certificate instance and (id, certificates below, category): they
+   * depend on the certificate's content only, and a {@link Check} is immutable. Bounded.
+   */
+  private static final java.util.Map<X509CertificateHolder, java.util.Map<String, Check>> CA_CHECKS =
+      new java.util.IdentityHashMap<>();
+
   private static boolean caCheck(String level, X509CertificateHolder c, int certsBelow, Appraisal out,
       Ar4siClaim category) {
+    String memo = level + "|" + certsBelow + "|" + category;
+    Check known;
+    synchronized (CA_CHECKS) {
+      java.util.Map<String, Check> m = CA_CHECKS.get(c);
+      known = m == null ? null : m.get(memo);
+    }
+    if (known == null) {
+      known = caCheckResult(level, c, certsBelow, category);
+      synchronized (CA_CHECKS) {
+        if (CA_CHECKS.size() >= 1024) {
+          CA_CHECKS.clear();
+        }
+        CA_CHECKS.computeIfAbsent(c, x -> new java.util.HashMap<>()).put(memo, known);
+      }
+    }
+    return out.check(known);
+  }
+
+  private static Check caCheckResult(String level, X509CertificateHolder c, int certsBelow, Ar4siClaim category) {
     try {
-      return caCheckDecoded(level, c, certsBelow, out, category);
+      return caCheckDecoded(level, c, certsBelow, category);
     } catch (RuntimeException malformed) {
-      return out.fail(level + ".ca", category, Reason.CERT_PROFILE, "basicConstraints or keyUsage does not decode: "
+      return Check.fail(level + ".ca", category, Reason.CERT_PROFILE, "basicConstraints or keyUsage does not decode: "
           + malformed.getMessage());
     }
   }
 
-  private static boolean caCheckDecoded(String level, X509CertificateHolder c, int certsBelow, Appraisal out,
-      Ar4siClaim category) {
+  private static Check caCheckDecoded(String level, X509CertificateHolder c, int certsBelow, Ar4siClaim category) {
     BasicConstraints bc = BasicConstraints.fromExtensions(c.getExtensions());
     if (bc == null || !bc.isCA()) {
-      return out.fail(level + ".ca", category, Reason.NOT_A_CA, Certificates.name(c.getSubject()) + " issues certificates but is not a CA");
+      return Check.fail(level + ".ca", category, Reason.NOT_A_CA, Certificates.name(c.getSubject()) + " issues certificates but is not a CA");
     }
     if (bc.getPathLenConstraint() != null && bc.getPathLenConstraint().intValue() < certsBelow) {
-      return out.fail(level + ".ca", category, Reason.PATH_LENGTH_EXCEEDED,
+      return Check.fail(level + ".ca", category, Reason.PATH_LENGTH_EXCEEDED,
           "pathLen " + bc.getPathLenConstraint() + " but " + certsBelow + " CA certificates below");
     }
     KeyUsage ku = KeyUsage.fromExtensions(c.getExtensions());
     if (ku != null && !ku.hasUsages(KeyUsage.keyCertSign)) {
-      return out.fail(level + ".ca", category, Reason.KEY_USAGE, "keyUsage lacks keyCertSign");
+      return Check.fail(level + ".ca", category, Reason.KEY_USAGE, "keyUsage lacks keyCertSign");
     }
-    return out.pass(level + ".ca", category, "cA=TRUE" + (c.getExtension(Extension.keyUsage) != null ? ", keyCertSign" : ""));
+    return Check.pass(level + ".ca", category, "cA=TRUE" + (c.getExtension(Extension.keyUsage) != null ? ", keyCertSign" : ""));
   }
 }
