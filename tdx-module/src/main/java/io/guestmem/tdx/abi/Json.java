@@ -270,7 +270,13 @@ final class Json {
     if (pos - start > 40) {
       throw new MalformedLayoutException(field, start, "number too long");
     }
-    return new Num(new BigDecimal(new String(in, start, pos - start, StandardCharsets.US_ASCII)), start, pos);
+    String text = new String(in, start, pos - start, StandardCharsets.US_ASCII);
+    try {
+      return new Num(new BigDecimal(text), start, pos);
+    } catch (NumberFormatException e) {
+      // well-formed JSON, but the exponent does not fit BigDecimal's int scale (e.g. 1e9999999999)
+      throw new MalformedLayoutException(field, start, "number " + text + " is out of range", e);
+    }
   }
 
   private static boolean digit(byte b) {
