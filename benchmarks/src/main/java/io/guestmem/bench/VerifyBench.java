@@ -49,9 +49,11 @@ import org.openjdk.jmh.annotations.State;
  *       CRLs, TCB Info, QE Identity) at the bundle's fixed time, sharing one {@link VerifiedCache}:
  *       per call, the quote signature plus field, window and TCB checks;
  *       baseline {@code bareP256}: one BouncyCastle ECDSA P-256 verify of that quote's signature
- *       over a precomputed digest with the same (cached) key;
+ *       over a precomputed digest with the same (memoized) key; {@code fastP256}: the same with
+ *       guestmem's fixed-base tables for G and the key ({@link Ecdsa#verifyPrecomputed});
  *   <li>{@code warmSnp}: the routex Genoa v5 report with its VCEK chain and the Genoa KDS CRL;
  *       baseline {@code bareP384}: one BouncyCastle ECDSA P-384 verify of that report;
+ *       {@code fastP384} the same with tables;
  *   <li>{@code coldTdx}, {@code coldSnp}: the same with an empty cache for every call (every
  *       certificate, CRL and collateral signature verified again).
  * </ul>
@@ -126,8 +128,13 @@ public class VerifyBench {
     p384Digest = Ecdsa.digest("SHA-384", s, 0, s.length);
     p384R = r.signature().rInteger();
     p384S = r.signature().sInteger();
-    if (!bareP256() || !bareP384()) {
+    if (!bareP256() || !bareP384() || !fastP256() || !fastP384()) {
       throw new IllegalStateException("baseline signatures do not verify");
+    }
+    byte[] wrong = p256Digest.clone();
+    wrong[0] ^= 1;
+    if (Ecdsa.verifyPrecomputed(p256Key, wrong, p256R, p256S) || Ecdsa.verifyWithBouncyCastle(p256Key, wrong, p256R, p256S)) {
+      throw new IllegalStateException("a wrong digest verifies");
     }
   }
 
@@ -182,11 +189,21 @@ public class VerifyBench {
 
   @Benchmark
   public boolean bareP256() {
-    return Ecdsa.verify(p256Key, p256Digest, p256R, p256S);
+    return Ecdsa.verifyWithBouncyCastle(p256Key, p256Digest, p256R, p256S);
   }
 
   @Benchmark
   public boolean bareP384() {
-    return Ecdsa.verify(p384Key, p384Digest, p384R, p384S);
+    return Ecdsa.verifyWithBouncyCastle(p384Key, p384Digest, p384R, p384S);
+  }
+
+  @Benchmark
+  public boolean fastP256() {
+    return Ecdsa.verifyPrecomputed(p256Key, p256Digest, p256R, p256S);
+  }
+
+  @Benchmark
+  public boolean fastP384() {
+    return Ecdsa.verifyPrecomputed(p384Key, p384Digest, p384R, p384S);
   }
 }
