@@ -35,7 +35,8 @@ public interface Lease extends ConvertibleMemory {
    * is due, and the batch is small (at most 64 ranges and 2 MiB, so the hole punches are short).
    * Returns true when converted, recorded and acknowledged, as {@code convert} would have; false
    * when it would have had to wait, having changed and held nothing: the caller then calls
-   * {@code convert} where waiting is allowed.
+   * {@code convert} where waiting is allowed. (If a system call fails after the record was
+   * written, undoing it retracts the record with an ordinary journal write, as {@code convert} does.)
    */
   boolean tryConvert(List<ByteRange> ranges, PageState to) throws MemoryException;
 
