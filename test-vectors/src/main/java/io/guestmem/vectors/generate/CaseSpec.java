@@ -74,6 +74,14 @@ final class CaseSpec {
   /** Whether the case gives the variant's CRLs (PCK and root CRL; SNP: the KDS CRL). */
   boolean crls = true;
 
+  /** TDX: whether the case gives the TCB Info and QE Identity issuer chains. */
+  boolean collateralChains = true;
+
+  CaseSpec withoutCollateralChains() {
+    collateralChains = false;
+    return this;
+  }
+
   CaseSpec withoutCrls() {
     crls = false;
     return this;

@@ -415,6 +415,9 @@ final class TdxVectorSet {
     c(variant("v4-crls-wrong-key", 4, k -> k.crlsSignedWithWrongKey(true)), "v4-crls-signed-with-wrong-key",
         "PCK CRL and root CA CRL signed by a key other than their issuer's (CRL issuer invalid)")
         .contraindicated("tdx.pck_crl.signature:crl_signature_invalid", "tdx.root_crl.signature:crl_signature_invalid");
+    c(v4, "v4-collateral-issuer-chains-missing", "TCB Info and QE Identity given without their issuer chain and no TCB "
+        + "signing certificate elsewhere (QVL: missing certificates)").withoutCollateralChains()
+        .contraindicated("tdx.tcb_info.chain.present:chain_missing", "tdx.qe_identity.chain.present:chain_missing");
     c(v4, "v4-revocation-required-without-crls", "no CRL given while the policy requires collateral: revocation cannot "
         + "be checked, so it fails (go-tdx-guest: revocation requested without collateral is an error)").withoutCrls()
         .policy("{\"requireCollateral\":true}")
@@ -532,7 +535,8 @@ final class TdxVectorSet {
       Written t = s.tcbInfoFrom.map(written::get).orElse(w);
       AttestationInputs in = new AttestationInputs(Evidence.ofFile(FileRef.of(w.quote), s.mutations), List.of(),
           s.crls ? List.of(FileRef.of(w.pckCrl), FileRef.of(w.rootCrl)) : List.of(), Optional.of(FileRef.of(t.tcbInfo)),
-          Optional.of(FileRef.of(t.tcbInfoChain)), Optional.of(FileRef.of(w.qeIdentity)), Optional.of(FileRef.of(w.qeIdentityChain)),
+          s.collateralChains ? Optional.of(FileRef.of(t.tcbInfoChain)) : Optional.empty(), Optional.of(FileRef.of(w.qeIdentity)),
+          s.collateralChains ? Optional.of(FileRef.of(w.qeIdentityChain)) : Optional.empty(),
           Optional.empty(), Optional.empty(), false, s.trustEmulatedRoot ? Optional.of(FileRef.of(w.roots)) : Optional.empty(), s.nonceHex);
       cases.add(new AttestationCase(s.id, s.comment, s.tags, s.at, in, s.policy, s.expected));
     }
