@@ -21,7 +21,7 @@ import io.guestmem.memory.Owner;
 import io.guestmem.memory.PageState;
 import io.guestmem.memory.StateRange;
 import io.guestmem.rpc.auth.Caller;
-import io.guestmem.rpc.auth.UnixPeer;
+import io.guestmem.rpc.auth.LeaseActor;
 import io.guestmem.rpc.errors.BlockingCalls;
 import io.guestmem.rpc.errors.ErrorMapper;
 import io.guestmem.rpc.fdchannel.AttachWaiters;
@@ -60,7 +60,8 @@ import java.util.concurrent.TimeUnit;
  * {@code guestmem.v1.GuestMemory}: translates requests into {@link MemoryEngine} calls. Requests
  * are validated here for shape (enums, presence) and by the engine for semantics (alignment,
  * bounds, state); a lease belongs to the uid that opened it, and only local (unix-socket)
- * callers may use this service at all. Root is an operator when configured so.
+ * callers and TCP callers mapped to an operator may use this service at all ({@link Caller#leaseActor}).
+ * Root is an operator when configured so.
  */
 public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBase {
   public static final int DEFAULT_PAGE_SIZE = 1000;
@@ -88,12 +89,12 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
 
   @FunctionalInterface
   private interface Body<R> {
-    R run(UnixPeer peer) throws MemoryException;
+    R run(LeaseActor peer) throws MemoryException;
   }
 
   /** Runs {@code body} on the blocking pool for a local caller; every failure becomes a status. */
   private <R> void unary(StreamObserver<R> out, Body<R> body) {
-    UnixPeer peer = Caller.current().unix().orElse(null);
+    LeaseActor peer = Caller.current().leaseActor(rootIsOperator).orElse(null);
     if (peer == null) {
       out.onError(localOnly());
       return;
@@ -103,15 +104,15 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
 
   private static StatusRuntimeException localOnly() {
     return ErrorMapper.status(Status.Code.PERMISSION_DENIED, ErrorMapper.LOCAL_CALLERS_ONLY,
-        "GuestMemory is served to local callers on the unix socket only");
+        "GuestMemory is served to local callers on the unix socket, and on TCP only to client certificates mapped to an operator");
   }
 
-  /** The lease, if {@code peer} may act on it (its owner's uid, or root as operator); checked without a map snapshot. */
-  private Lease owned(String leaseId, UnixPeer peer) throws MemoryException {
+  /** The lease, if {@code peer} may act on it (its owner's uid, or an operator over all leases); checked without a map snapshot. */
+  private Lease owned(String leaseId, LeaseActor peer) throws MemoryException {
     if (leaseId.isEmpty()) {
       throw ErrorMapper.invalid("lease_id is required");
     }
-    return rootIsOperator && peer.uid() == 0 ? engine.lease(leaseId) : engine.lease(leaseId, peer.uid());
+    return peer.allLeases() ? engine.lease(leaseId) : engine.lease(leaseId, peer.uid());
   }
 
   static List<ByteRange> ranges(List<io.guestmem.rpc.v1.ByteRange> in) {
@@ -233,7 +234,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
 
   @Override
   public void attachPrivateMemory(AttachPrivateMemoryRequest req, StreamObserver<io.guestmem.rpc.v1.Lease> out) {
-    UnixPeer peer = Caller.current().unix().orElse(null);
+    LeaseActor peer = Caller.current().leaseActor(rootIsOperator).orElse(null);
     if (peer == null) {
       out.onError(localOnly());
       return;
@@ -281,7 +282,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
    */
   @Override
   public void convert(ConvertRequest req, StreamObserver<ConvertResponse> out) {
-    UnixPeer peer = Caller.current().unix().orElse(null);
+    LeaseActor peer = Caller.current().leaseActor(rootIsOperator).orElse(null);
     if (peer == null) {
       out.onError(localOnly());
       return;
@@ -292,7 +293,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
       to = state(req.getTo());
       ranges = ranges(req.getRangesList());
       Lease held = engine.heldLease(req.getLeaseId()).orElse(null);
-      if (held != null && (held.owner().uid() == peer.uid() || (rootIsOperator && peer.uid() == 0)) && held.tryConvert(ranges, to)) {
+      if (held != null && peer.mayActOn(held.owner().uid()) && held.tryConvert(ranges, to)) {
         out.onNext(converted(ranges));
         out.onCompleted();
         return;
@@ -340,7 +341,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   }
 
   /** Validates the ranges, checks ownership, applies {@code op} and returns the lease afterwards. */
-  private LeaseInfo onRanges(String leaseId, List<io.guestmem.rpc.v1.ByteRange> wire, UnixPeer peer, RangeOp op) throws MemoryException {
+  private LeaseInfo onRanges(String leaseId, List<io.guestmem.rpc.v1.ByteRange> wire, LeaseActor peer, RangeOp op) throws MemoryException {
     List<ByteRange> ranges = ranges(wire);
     Lease lease = owned(leaseId, peer);
     op.apply(lease, ranges);
@@ -411,7 +412,7 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
   @Override
   public void watchLease(WatchLeaseRequest req, StreamObserver<LeaseEvent> rawOut) {
     ServerCallStreamObserver<LeaseEvent> out = (ServerCallStreamObserver<LeaseEvent>) rawOut;
-    UnixPeer peer = Caller.current().unix().orElse(null);
+    LeaseActor peer = Caller.current().leaseActor(rootIsOperator).orElse(null);
     if (peer == null) {
       out.onError(localOnly());
       return;
