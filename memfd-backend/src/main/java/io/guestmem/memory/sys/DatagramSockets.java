@@ -59,8 +59,20 @@ public final class DatagramSockets {
 
   /** Sends one datagram with optional SCM_RIGHTS fds to {@code address}, from a fresh socket. */
   public static void send(String address, byte[] payload, int[] fds) throws ErrnoException {
+    send(address, payload, fds, 0);
+  }
+
+  /**
+   * As {@link #send(String, byte[], int[])}, but waits at most {@code timeoutMillis} (when &gt; 0)
+   * for room in the receiver's queue: a receiver that stops reading makes the send fail with
+   * EAGAIN instead of blocking the sender for ever.
+   */
+  public static void send(String address, byte[] payload, int[] fds, long timeoutMillis) throws ErrnoException {
     int fd = check("socket(AF_UNIX, SOCK_DGRAM)", LibC.socket(UnixSockets.AF_UNIX, SOCK_DGRAM | UnixSockets.SOCK_CLOEXEC, 0));
     try (Memory addr = sockaddr(address)) {
+      if (timeoutMillis > 0) {
+        SocketOptions.setTimeouts(fd, timeoutMillis);
+      }
       check("connect(" + address + ")", LibC.connect(fd, addr, sockaddrLength(address)));
       UnixSockets.sendFds(fd, payload, fds);
     } finally {

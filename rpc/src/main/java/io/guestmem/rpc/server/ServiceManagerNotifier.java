@@ -20,13 +20,26 @@ import org.slf4j.LoggerFactory;
 public final class ServiceManagerNotifier implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ServiceManagerNotifier.class);
 
+  /**
+   * How long one notification may wait for room in the service manager's queue. A service manager
+   * that stops reading costs a dropped notification (logged), never a hung service: in particular
+   * shutdown ({@code STOPPING=1}) cannot block on it.
+   */
+  static final long SEND_TIMEOUT_MILLIS = 1000;
+
   private final String socket;
   private final long watchdogMicros;
+  private final long sendTimeoutMillis;
   private ScheduledExecutorService watchdog;
 
   public ServiceManagerNotifier(String socket, long watchdogMicros) {
+    this(socket, watchdogMicros, SEND_TIMEOUT_MILLIS);
+  }
+
+  ServiceManagerNotifier(String socket, long watchdogMicros, long sendTimeoutMillis) {
     this.socket = socket;
     this.watchdogMicros = watchdogMicros;
+    this.sendTimeoutMillis = sendTimeoutMillis;
   }
 
   /** From the environment systemd gives a {@code Type=notify} service. */
@@ -74,7 +87,7 @@ public final class ServiceManagerNotifier implements AutoCloseable {
       return false;
     }
     try {
-      DatagramSockets.send(socket, state.getBytes(StandardCharsets.UTF_8), fds);
+      DatagramSockets.send(socket, state.getBytes(StandardCharsets.UTF_8), fds, sendTimeoutMillis);
       return true;
     } catch (ErrnoException | RuntimeException e) {
       log.warn("cannot notify the service manager at {}: {}", socket, e.getMessage());

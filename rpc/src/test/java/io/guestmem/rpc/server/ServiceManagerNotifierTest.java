@@ -7,6 +7,9 @@ import io.guestmem.memory.sys.SocketOptions;
 import io.guestmem.memory.sys.UnixSockets;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -22,19 +25,57 @@ class ServiceManagerNotifierTest {
   void sendsReadyWatchdogAndStoppingToAPathSocket() throws Exception {
     String path = dir.resolve("notify").toString();
     int manager = DatagramSockets.bind(path);
+    BlockingQueue<String> received = new LinkedBlockingQueue<>();
+    // the service manager reads on its own thread, as systemd does: the notifier's pings never
+    // wait for the test thread
+    Thread reader = new Thread(() -> {
+      try {
+        while (true) {
+          received.add(receive(manager));
+        }
+      } catch (Exception closedOrTimedOut) {
+        received.add("<reader stopped: " + closedOrTimedOut.getMessage() + ">");
+      }
+    }, "service-manager");
     try {
-      SocketOptions.setTimeouts(manager, 5000);
+      SocketOptions.setTimeouts(manager, 30_000);
+      reader.setDaemon(true);
+      reader.start();
       ServiceManagerNotifier n = new ServiceManagerNotifier(path, 100_000);
       n.ready("serving");
-      String ready = receive(manager);
-      assertThat(ready).startsWith("READY=1\n").contains("STATUS=serving", "MAINPID=" + ProcessHandle.current().pid());
-      assertThat(receive(manager)).isEqualTo("WATCHDOG=1");
+      String ready = received.poll(30, TimeUnit.SECONDS);
+      assertThat(ready).isNotNull().startsWith("READY=1\n").contains("STATUS=serving", "MAINPID=" + ProcessHandle.current().pid());
+      assertThat(received.poll(30, TimeUnit.SECONDS)).isEqualTo("WATCHDOG=1");
       n.stopping();
-      String next = receive(manager);
-      while (next.equals("WATCHDOG=1")) {
-        next = receive(manager);
+      String next = received.poll(30, TimeUnit.SECONDS);
+      while ("WATCHDOG=1".equals(next)) {
+        next = received.poll(30, TimeUnit.SECONDS);
       }
-      assertThat(next).startsWith("STOPPING=1");
+      assertThat(next).isNotNull().startsWith("STOPPING=1");
+    } finally {
+      UnixSockets.close(manager);
+    }
+  }
+
+  @Test
+  void aServiceManagerThatStopsReadingCostsDroppedNotificationsNotAHungService() throws Exception {
+    String path = dir.resolve("deaf").toString();
+    int manager = DatagramSockets.bind(path);
+    try {
+      ServiceManagerNotifier n = new ServiceManagerNotifier(path, 0, 20);
+      // fill the receiver's queue (net.unix.max_dgram_qlen datagrams); a send then waits at most
+      // the send timeout and reports false instead of blocking
+      int sent = 0;
+      boolean refused = false;
+      while (!refused && sent < 100_000) {
+        refused = !n.notify("STATUS=" + sent);
+        sent++;
+      }
+      assertThat(refused).as("a send to a full queue fails after %d datagrams", sent).isTrue();
+      assertThat(n.notify("STOPPING=1")).isFalse();
+      // once the service manager reads again, notifications flow again
+      assertThat(receive(manager)).isEqualTo("STATUS=0");
+      assertThat(n.notify("STOPPING=1")).isTrue();
     } finally {
       UnixSockets.close(manager);
     }
