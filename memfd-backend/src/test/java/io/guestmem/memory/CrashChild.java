@@ -6,8 +6,9 @@ import java.util.Random;
 
 /**
  * The child JVM of the crash test: opens an engine, opens a lease and performs a deterministic
- * sequence of conversions, allocations and discards (from a seed), printing {@code ACK n} after
- * the n-th request returned, until it is killed.
+ * sequence of conversions (tried inline first, as the RPC service does), allocations and discards
+ * (from a seed), printing {@code ACK n} after the n-th request returned, until it is killed. Its
+ * records go to the journal's record log, so the restart recovers them from there.
  */
 public final class CrashChild {
   static final long PAGES = 256;
@@ -30,7 +31,10 @@ public final class CrashChild {
   static void perform(Lease l, Op op) throws MemoryException {
     switch (op.kind()) {
       case CONVERTED:
-        l.convert(List.of(op.range()), op.to());
+        // as the RPC service does: the inline path first, the one that may block when it declines
+        if (!l.tryConvert(List.of(op.range()), op.to())) {
+          l.convert(List.of(op.range()), op.to());
+        }
         break;
       case ALLOCATED:
         l.allocate(List.of(op.range()));

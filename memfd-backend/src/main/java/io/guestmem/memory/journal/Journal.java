@@ -24,9 +24,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.sqlite.SQLiteConfig;
 
 /**
@@ -51,16 +55,32 @@ import org.sqlite.SQLiteConfig;
  *   audit_log(id PRIMARY KEY AUTOINCREMENT, time_ms, pid, clean, findings)
  * </pre>
  *
- * <p>Thread-safe: every method holds the journal's lock (SQLite serializes writers anyway);
- * {@link #tryAppend} waits for it only briefly, for callers that must not block.
+ * <p><b>The record log.</b> Under {@code PROCESS_CRASH} durability, page-state records
+ * ({@link #append}, {@link #tryAppend}) are not written to SQLite by the caller: they are copied
+ * into the {@linkplain RecordLog record log} ({@code guestmem.db-records}, a mapped file) and
+ * committed there, which gives the same guarantee as a {@code synchronous=OFF} SQLite commit
+ * (survives SIGKILL, not a kernel crash) for about a tenth of the cost. A background thread
+ * ingests them into the {@code journal} table in batches, each batch in one transaction together
+ * with {@code meta.records_ingested_seq}, the highest seq ingested so far. {@link #open} first
+ * ingests every record of the log with a higher seq (the ones a crash left behind), then starts a
+ * fresh log. Readers that need every record ({@link #replay}, {@link #retract}) ingest whatever is
+ * pending first, so SQL always sees the complete journal. Records too large for the log
+ * ({@link RecordLog#MAX_BODY_BYTES}) and every other write (leases, status changes, snapshots,
+ * audit) go to SQLite directly. Under {@code POWER_LOSS} there is no record log: every record is
+ * an fsynced SQLite commit.
+ *
+ * <p>Thread-safe. Two locks, always taken in this order: the journal lock (seq assignment and the
+ * record log; {@link #tryAppend} waits for it only briefly, for callers that must not block) and
+ * the database lock (the SQLite connection). Appending to the record log takes only the first, so
+ * ingestion, checkpoints and reads never hold up a transport thread's append.
  *
  * <p><b>Checkpoints.</b> SQLite's automatic WAL checkpoint is off: it would run inside whichever
  * commit crossed the threshold, possibly a transport thread's. The journal counts the WAL frames
  * it has written and checkpoints itself (PASSIVE, i.e. copying frames into the database file; no
- * fsync under {@code synchronous=OFF}) at the end of a writer that may block, once
- * {@link #CHECKPOINT_FRAMES} frames have accumulated, the same threshold SQLite uses by default;
- * {@link #tryAppend} declines while one is due. A checkpoint changes nothing about durability: a
- * committed frame is readable from the WAL either way.
+ * fsync under {@code synchronous=OFF}) once {@link #CHECKPOINT_FRAMES} frames have accumulated,
+ * the same threshold SQLite uses by default: in the ingester after a batch, or at the end of a
+ * database write that may block; {@link #tryAppend} never runs one. A checkpoint changes nothing
+ * about durability: a committed frame is readable from the WAL either way.
  */
 public final class Journal implements AutoCloseable {
   public static final String FILE_NAME = "guestmem.db";
@@ -72,16 +92,45 @@ public final class Journal implements AutoCloseable {
   public static final long TRY_APPEND_WAIT_NANOS = 200_000;
   /** WAL frames (pages) after which the next writer that may block checkpoints (SQLite's default autocheckpoint). */
   public static final int CHECKPOINT_FRAMES = 1000;
+  /** How often the ingester looks for records when nobody signals it. */
+  static final long INGEST_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
+  /** Records per ingestion transaction: bounds how long the ingester holds the database. */
+  static final int INGEST_BATCH = 256;
+  /** An append signals the ingester after this many records since the last signal. */
+  static final int SIGNAL_EVERY = 1024;
+  /** meta key of the highest seq ingested from the record log. */
+  static final String INGESTED_KEY = "records_ingested_seq";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Journal.class);
 
   private final Connection db;
+  /** Seq assignment and the record log; taken before {@link #dbLock} when both are needed. */
   private final ReentrantLock lock = new ReentrantLock();
-  /** WAL frames written since the last checkpoint, estimated from what was written; guarded by lock. */
+  /** The SQLite connection and everything below that is marked "guarded by dbLock". */
+  private final ReentrantLock dbLock = new ReentrantLock();
+  /** WAL frames written since the last checkpoint, estimated from what was written; guarded by dbLock. */
   private long framesSinceCheckpoint;
   private PreparedStatement insertRecord;
   private PreparedStatement deleteRecord;
-  private boolean closed;
-  /** The seq the next record gets; this connection is the only writer (exclusive lock). */
+  private PreparedStatement setIngested;
+  private volatile boolean closed;
+  /** The seq the next record gets; this connection is the only writer (exclusive lock). Guarded by lock. */
   private long nextSeq;
+  /** The record log, or null (POWER_LOSS durability, or it could not be created). Guarded by lock. */
+  private RecordLog log;
+  /** Records in the record log not yet ingested, in seq order: added under lock, removed under dbLock after their commit. */
+  private final ConcurrentLinkedQueue<JournalRecord> pending = new ConcurrentLinkedQueue<>();
+  /** Records appended to the log since the ingester was last signalled; guarded by lock. */
+  private int sinceSignal;
+  /** Whether the ingester has been signalled since the log passed half full; guarded by lock. */
+  private boolean signalledAtHalf;
+  /** Highest seq ingested from the record log into SQLite (meta.records_ingested_seq); guarded by dbLock. */
+  private long ingestedSeq;
+  /** Records {@link #open} ingested from a record log a crash left behind. */
+  private int recoveredFromLog;
+  private Thread ingester;
+  /** The last ingestion failure the ingester logged, so that a persistent one is logged once. */
+  private String lastIngestFailure;
 
   private Journal(Connection db) throws SQLException {
     this.db = db;
@@ -92,6 +141,7 @@ public final class Journal implements AutoCloseable {
     this.insertRecord = db.prepareStatement(
         "INSERT INTO journal(seq, time_ms, lease_id, kind, state, ranges) VALUES (?, ?, ?, ?, ?, ?)");
     this.deleteRecord = db.prepareStatement("DELETE FROM journal WHERE seq = ?");
+    this.setIngested = db.prepareStatement("INSERT OR REPLACE INTO meta(key, value) VALUES ('" + INGESTED_KEY + "', ?)");
   }
 
   /**
@@ -103,6 +153,7 @@ public final class Journal implements AutoCloseable {
     try {
       insertRecord.close();
       deleteRecord.close();
+      setIngested.close();
     } catch (SQLException ignored) {
       // replaced below either way
     }
@@ -115,6 +166,24 @@ public final class Journal implements AutoCloseable {
 
   /** Opens (creating if needed) the journal in {@code stateDir}. */
   public static Journal open(Path stateDir, Durability durability) throws MemoryException {
+    return open(stateDir, durability, RecordLog.DEFAULT_CAPACITY);
+  }
+
+  /**
+   * {@link #open} with a record log of {@code logCapacity} bytes (0: none, every record is a
+   * database write, as when the log cannot be created). Ingests what a crash left in the record
+   * log, then (under {@code PROCESS_CRASH}) starts a fresh one and its ingester.
+   */
+  static Journal open(Path stateDir, Durability durability, int logCapacity) throws MemoryException {
+    return open(stateDir, durability, logCapacity, true);
+  }
+
+  /**
+   * {@link #open(Path, Durability, int)}, with or without the background ingester: without it,
+   * records leave the log only when a caller needs them to (a full log, a reader, close), which
+   * lets tests observe a full log.
+   */
+  static Journal open(Path stateDir, Durability durability, int logCapacity, boolean ingester) throws MemoryException {
     try {
       Files.createDirectories(stateDir);
     } catch (IOException e) {
@@ -161,15 +230,89 @@ public final class Journal implements AutoCloseable {
         }
       }
       Journal j = new Journal(c);
-      j.nextSeq = j.lastSeq() + 1;
+      j.recoverRecordLog(logFile(stateDir));
+      try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
+        // never reuse a seq the record log has used, even one retracted since (recovery skips seqs up to the mark)
+        j.nextSeq = Math.max(rs.next() ? rs.getLong(1) : 0, j.ingestedSeq) + 1;
+      }
+      if (durability == Durability.POWER_LOSS) {
+        // every record of the old log is now in an fsynced commit
+        Files.deleteIfExists(logFile(stateDir));
+      } else if (logCapacity > 0) {
+        j.startRecordLog(logFile(stateDir), logCapacity, ingester);
+      }
       return j;
-    } catch (SQLException e) {
+    } catch (SQLException | IOException e) {
       closeQuietly(c);
       throw new MemoryException(Reason.JOURNAL_FAILED, "cannot open journal " + file + ": " + e.getMessage(), e);
     } catch (MemoryException e) {
       closeQuietly(c);
       throw e;
     }
+  }
+
+  /** {@code <stateDir>/guestmem.db-records}. */
+  static Path logFile(Path stateDir) {
+    return stateDir.resolve(FILE_NAME + RecordLog.SUFFIX);
+  }
+
+  /**
+   * Ingests every record of the record log at {@code file} above {@code meta.records_ingested_seq}
+   * in one transaction (the records a crash left un-ingested). Called by {@link #open} only.
+   */
+  private void recoverRecordLog(Path file) throws SQLException, MemoryException {
+    try (Statement s = db.createStatement();
+         ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = '" + INGESTED_KEY + "'")) {
+      ingestedSeq = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
+    } catch (NumberFormatException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: meta " + INGESTED_KEY + " is not a number", e);
+    }
+    if (!Files.exists(file)) {
+      return;
+    }
+    RecordLog.Scan scan;
+    try {
+      scan = RecordLog.scan(Files.readAllBytes(file));
+    } catch (IOException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "record log " + file + ": " + e.getMessage()
+          + " (it may hold acknowledged records; move it aside only if losing them is acceptable)", e);
+    }
+    List<JournalRecord> left = new ArrayList<>();
+    for (JournalRecord r : scan.records()) {
+      if (r.seq() > ingestedSeq) {
+        left.add(r);
+      }
+    }
+    if (!left.isEmpty()) {
+      dbLock.lock();
+      try {
+        ingestLocked(left);
+      } finally {
+        dbLock.unlock();
+      }
+      recoveredFromLog = left.size();
+    }
+  }
+
+  /** Creates the fresh record log and starts its ingester; without one every record goes to SQLite. */
+  private void startRecordLog(Path file, int capacity, boolean startIngester) {
+    try {
+      log = RecordLog.create(file, capacity);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot create the record log {} ({}); page-state records go to SQLite directly", file, e.toString());
+      return;
+    }
+    if (!startIngester) {
+      return;
+    }
+    ingester = new Thread(this::ingestLoop, "guestmem-journal-ingest");
+    ingester.setDaemon(true);
+    ingester.start();
+  }
+
+  /** Records {@link #open} ingested from the record log a crash had left. */
+  public int recoveredFromRecordLog() {
+    return recoveredFromLog;
   }
 
   private static void closeQuietly(Connection c) {
@@ -218,19 +361,182 @@ public final class Journal implements AutoCloseable {
     return out;
   }
 
+  /** Writes a record with the next seq to SQLite (in the caller's transaction, if any); both locks held. */
   private long insert(String leaseId, MemoryEvent.Kind kind, PageState state, List<ByteRange> ranges) throws SQLException {
     long seq = nextSeq;
-    insertRecord.setLong(1, seq);
-    insertRecord.setLong(2, System.currentTimeMillis());
-    insertRecord.setString(3, leaseId);
-    insertRecord.setString(4, kind.name());
-    insertRecord.setString(5, state == null ? null : state.name());
-    byte[] blob = encodeRanges(ranges);
+    int bytes = insertRow(new JournalRecord(seq, System.currentTimeMillis(), leaseId, kind, state, ranges));
+    nextSeq = seq + 1;
+    wrote(bytes);
+    return seq;
+  }
+
+  /** One journal row; returns the size of its ranges blob. dbLock held. */
+  private int insertRow(JournalRecord r) throws SQLException {
+    insertRecord.setLong(1, r.seq());
+    insertRecord.setLong(2, r.timeMillis());
+    insertRecord.setString(3, r.leaseId());
+    insertRecord.setString(4, r.kind().name());
+    insertRecord.setString(5, r.to() == null ? null : r.to().name());
+    byte[] blob = encodeRanges(r.ranges());
     insertRecord.setBytes(6, blob);
     insertRecord.executeUpdate();
-    nextSeq = seq + 1;
-    wrote(blob.length);
-    return seq;
+    return blob.length;
+  }
+
+  /**
+   * Writes {@code records} (the oldest pending ones, in seq order) to SQLite in one transaction
+   * with the new ingestion mark. On failure nothing is written and the records stay pending.
+   * dbLock held.
+   */
+  private void ingestLocked(List<JournalRecord> records) throws SQLException {
+    db.setAutoCommit(false);
+    int bytes = 0;
+    try {
+      for (JournalRecord r : records) {
+        bytes += insertRow(r) + 64;
+      }
+      setIngested.setString(1, Long.toString(records.get(records.size() - 1).seq()));
+      setIngested.executeUpdate();
+      db.commit();
+    } catch (SQLException e) {
+      try {
+        db.rollback();
+      } catch (SQLException ignored) {
+        // the connection reports the first failure
+      }
+      recoverStatements();
+      throw e;
+    } finally {
+      db.setAutoCommit(true);
+    }
+    ingestedSeq = records.get(records.size() - 1).seq();
+    framesSinceCheckpoint += 2 + bytes / 1024;
+  }
+
+  /**
+   * Ingests up to {@code max} pending records; returns how many. dbLock held. Only this method
+   * removes from {@link #pending}, and only after the commit, so an empty queue means every
+   * record appended so far is in SQLite.
+   */
+  private int ingestPending(int max) throws SQLException {
+    List<JournalRecord> batch = new ArrayList<>(Math.min(max, 64));
+    for (JournalRecord r : pending) {
+      if (batch.size() == max) {
+        break;
+      }
+      batch.add(r);
+    }
+    if (batch.isEmpty()) {
+      return 0;
+    }
+    ingestLocked(batch);
+    for (int i = 0; i < batch.size(); i++) {
+      pending.poll();
+    }
+    return batch.size();
+  }
+
+  /** Ingests every pending record. dbLock held (and lock, if nothing may be appended meanwhile). */
+  private void ingestAll() throws SQLException {
+    while (ingestPending(INGEST_BATCH) > 0) {
+      // next batch
+    }
+  }
+
+  /**
+   * Moves every record appended so far into SQLite now, rather than when the ingester next runs.
+   * Readers that need the complete journal do this themselves; it is public for operations (a
+   * consistent copy of the database files) and tests.
+   */
+  public void ingest() throws MemoryException {
+    lock.lock();
+    dbLock.lock();
+    try {
+      live();
+      ingestAll();
+      checkpointIfDue();
+    } catch (SQLException e) {
+      throw failed("ingest the record log", e);
+    } finally {
+      dbLock.unlock();
+      lock.unlock();
+    }
+  }
+
+  /**
+   * The ingester: every {@link #INGEST_PERIOD_NANOS}, or when appends signal it, moves pending
+   * records into SQLite in batches of {@link #INGEST_BATCH} (each its own transaction, so an
+   * append waits for the database never, and for the journal lock never longer than a log
+   * copy), checkpoints when due, and resets the log once it is half full and fully ingested.
+   */
+  private void ingestLoop() {
+    while (!closed) {
+      LockSupport.parkNanos(this, INGEST_PERIOD_NANOS);
+      if (closed) {
+        return;
+      }
+      try {
+        if (pending.isEmpty()) {
+          continue; // idle: touch nothing
+        }
+        while (!pending.isEmpty() && !closed) {
+          dbLock.lock();
+          try {
+            if (closed) {
+              return;
+            }
+            ingestPending(INGEST_BATCH);
+          } finally {
+            dbLock.unlock();
+          }
+        }
+        dbLock.lock();
+        try {
+          if (!closed) {
+            checkpointIfDue();
+          }
+        } finally {
+          dbLock.unlock();
+        }
+        resetLogIfHalfFull();
+        lastIngestFailure = null;
+      } catch (SQLException | IOException | RuntimeException e) {
+        // the records stay in the log and in the queue; appends block on a full log meanwhile
+        if (!e.toString().equals(lastIngestFailure)) {
+          LOG.warn("journal: ingesting the record log failed ({}); retrying", e.toString());
+          lastIngestFailure = e.toString();
+        }
+      }
+    }
+  }
+
+  /**
+   * Once the record log is half full: holding off appends, ingests the few records that arrived
+   * since the last batch and resets the log, so that appends find room without ever having to
+   * ingest themselves while the ingester keeps up.
+   */
+  private void resetLogIfHalfFull() throws IOException, SQLException {
+    lock.lock();
+    try {
+      if (closed || log == null || log.failed() || log.used() <= log.capacity() / 2) {
+        return;
+      }
+      dbLock.lock();
+      try {
+        ingestAll();
+      } finally {
+        dbLock.unlock();
+      }
+      resetLog();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Starts the record log again; every record in it has been ingested. lock held. */
+  private void resetLog() throws IOException {
+    log.reset();
+    signalledAtHalf = false;
   }
 
   /**
@@ -265,6 +571,7 @@ public final class Journal implements AutoCloseable {
   /** Records a new lease and its LEASE_OPENED event in one transaction; returns the event's seq. */
   public long insertLease(LeaseRecord r) throws MemoryException {
     lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -300,6 +607,7 @@ public final class Journal implements AutoCloseable {
         throw failed("insert lease " + r.id(), e);
       }
     } finally {
+      dbLock.unlock();
       lock.unlock();
     }
   }
@@ -319,20 +627,71 @@ public final class Journal implements AutoCloseable {
       throws MemoryException {
     lock.lock();
     try {
-      long seq = appendLocked(leaseId, kind, to, ranges);
-      checkpointIfDue();
-      return seq;
+      live();
+      JournalRecord r = new JournalRecord(nextSeq, System.currentTimeMillis(), leaseId, kind, to, ranges);
+      if (log != null && !log.failed() && RecordLog.fits(r, log.capacity())) {
+        if (toLog(r)) {
+          return r.seq();
+        }
+        // full: ingest everything, start the log again, and append there
+        dbLock.lock();
+        try {
+          ingestAll();
+          resetLog();
+        } finally {
+          dbLock.unlock();
+        }
+        if (toLog(r)) {
+          return r.seq();
+        }
+        throw new IllegalStateException("a record that fits an empty record log did not fit after a reset");
+      }
+      dbLock.lock();
+      try {
+        long seq = insert(leaseId, kind, to, ranges);
+        checkpointIfDue();
+        return seq;
+      } finally {
+        dbLock.unlock();
+      }
+    } catch (SQLException e) {
+      recoverStatements();
+      throw failed("append " + kind + " for " + leaseId, e);
+    } catch (IOException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: append " + kind + " for " + leaseId + ": " + e.getMessage(), e);
     } finally {
       lock.unlock();
     }
   }
 
   /**
+   * Copies {@code r} into the record log (lock held); false if the log is full. On success the
+   * record is committed and queued for ingestion, and its seq is taken.
+   */
+  private boolean toLog(JournalRecord r) throws IOException {
+    if (!log.append(r)) {
+      return false;
+    }
+    nextSeq = r.seq() + 1;
+    pending.add(r);
+    if (++sinceSignal >= SIGNAL_EVERY || (log.used() > log.capacity() / 2 && !signalledAtHalf)) {
+      sinceSignal = 0;
+      signalledAtHalf = log.used() > log.capacity() / 2;
+      Thread t = ingester;
+      if (t != null) {
+        LockSupport.unpark(t);
+      }
+    }
+    return true;
+  }
+
+  /**
    * {@link #append} for a caller that must not wait long (a transport thread): waits at most
-   * {@link #TRY_APPEND_WAIT_NANOS} for the journal, and returns {@link #BUSY} without writing
-   * anything if another writer holds it longer (a snapshot, a large batch) or if this append
-   * would be the one to run the WAL checkpoint. Otherwise as {@link #append}: committed when it
-   * returns a seq.
+   * {@link #TRY_APPEND_WAIT_NANOS} for the journal lock, and returns {@link #BUSY} without writing
+   * anything where it would have to wait for more — another writer holding the journal longer,
+   * a full record log (which needs an ingestion first), a record too large for the record log,
+   * or, without a record log, a busy database or a due checkpoint. Otherwise as {@link #append}:
+   * committed when it returns a seq.
    */
   public long tryAppend(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
       throws MemoryException {
@@ -345,23 +704,34 @@ public final class Journal implements AutoCloseable {
       return BUSY;
     }
     try {
-      if (framesSinceCheckpoint >= CHECKPOINT_FRAMES) {
+      live();
+      if (log != null && !log.failed()) {
+        JournalRecord r = new JournalRecord(nextSeq, System.currentTimeMillis(), leaseId, kind, to, ranges);
+        // a full log needs an ingestion first, and a record too large for it a database write: both may block
+        return RecordLog.fits(r, log.capacity()) && toLog(r) ? r.seq() : BUSY;
+      }
+      // no record log: a database write, if the database is free within the same bound and no checkpoint is due
+      if (!dbLock.tryLock(TRY_APPEND_WAIT_NANOS, TimeUnit.NANOSECONDS)) {
         return BUSY;
       }
-      return appendLocked(leaseId, kind, to, ranges);
-    } finally {
-      lock.unlock();
-    }
-  }
-
-  private long appendLocked(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
-      throws MemoryException {
-    try {
-      live();
-      return insert(leaseId, kind, to, ranges);
+      try {
+        if (framesSinceCheckpoint >= CHECKPOINT_FRAMES) {
+          return BUSY;
+        }
+        return insert(leaseId, kind, to, ranges);
+      } finally {
+        dbLock.unlock();
+      }
     } catch (SQLException e) {
       recoverStatements();
       throw failed("append " + kind + " for " + leaseId, e);
+    } catch (IOException e) {
+      throw new MemoryException(Reason.JOURNAL_FAILED, "journal: append " + kind + " for " + leaseId + ": " + e.getMessage(), e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return BUSY;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -371,9 +741,11 @@ public final class Journal implements AutoCloseable {
    */
   public void retract(long seq) throws MemoryException {
     lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
+        ingestAll(); // the record may still be in the record log
         deleteRecord.setLong(1, seq);
         deleteRecord.executeUpdate();
         wrote(0);
@@ -383,6 +755,7 @@ public final class Journal implements AutoCloseable {
         throw failed("retract record " + seq, e);
       }
     } finally {
+      dbLock.unlock();
       lock.unlock();
     }
   }
@@ -394,6 +767,7 @@ public final class Journal implements AutoCloseable {
   public long changeStatus(String leaseId, LeaseStatus status, MemoryEvent.Kind kind, FileId privateId)
       throws MemoryException {
     lock.lock();
+    dbLock.lock();
     try {
       live();
       db.setAutoCommit(false);
@@ -427,13 +801,14 @@ public final class Journal implements AutoCloseable {
     } catch (SQLException e) {
       throw failed("status of " + leaseId + " to " + status, e);
     } finally {
+      dbLock.unlock();
       lock.unlock();
     }
   }
 
   /** Every lease ever recorded, in id order. */
   public List<LeaseRecord> leases() throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -452,7 +827,7 @@ public final class Journal implements AutoCloseable {
         throw new MemoryException(Reason.JOURNAL_FAILED, "journal: read leases: " + e.getMessage(), e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
@@ -466,7 +841,7 @@ public final class Journal implements AutoCloseable {
 
   /** Status of one lease, if recorded. */
   public Optional<LeaseStatus> status(String leaseId) throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -480,16 +855,18 @@ public final class Journal implements AutoCloseable {
         throw failed("status of " + leaseId, e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
   /** Feeds every record of {@code leaseId} with seq greater than {@code afterSeq} to {@code sink}, in order. */
   public long replay(String leaseId, long afterSeq, Consumer<JournalRecord> sink) throws MemoryException {
     lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
+        ingestAll();
         long n = 0;
         try (PreparedStatement p = db.prepareStatement(
             "SELECT seq, time_ms, kind, state, ranges FROM journal WHERE lease_id = ? AND seq > ? ORDER BY seq")) {
@@ -509,6 +886,7 @@ public final class Journal implements AutoCloseable {
         throw new MemoryException(Reason.JOURNAL_FAILED, "journal: replay " + leaseId + ": " + e.getMessage(), e);
       }
     } finally {
+      dbLock.unlock();
       lock.unlock();
     }
   }
@@ -519,12 +897,7 @@ public final class Journal implements AutoCloseable {
     try {
       try {
         live();
-        if (nextSeq > 0) {
-          return nextSeq - 1;
-        }
-        try (Statement s = db.createStatement(); ResultSet rs = s.executeQuery("SELECT COALESCE(MAX(seq), 0) FROM journal")) {
-          return rs.next() ? rs.getLong(1) : 0;
-        }
+        return nextSeq - 1;
       } catch (SQLException e) {
         throw failed("last seq", e);
       }
@@ -535,7 +908,7 @@ public final class Journal implements AutoCloseable {
 
   /** Stores a snapshot of a lease's map covering every record up to {@code uptoSeq}. */
   public void writeSnapshot(String leaseId, long uptoSeq, byte[] map) throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -552,13 +925,13 @@ public final class Journal implements AutoCloseable {
         throw failed("snapshot " + leaseId, e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
   /** The latest snapshot of a lease: (upto_seq, map bytes). */
   public Optional<Snapshot> snapshot(String leaseId) throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -572,7 +945,7 @@ public final class Journal implements AutoCloseable {
         throw failed("read snapshot " + leaseId, e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
@@ -590,7 +963,7 @@ public final class Journal implements AutoCloseable {
 
   /** Appends one audit result to the audit log. */
   public void recordAudit(int pid, boolean clean, String findings) throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -608,13 +981,13 @@ public final class Journal implements AutoCloseable {
         throw failed("audit log", e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
   /** Number of audit log entries (for tests and status). */
   public long auditCount() throws MemoryException {
-    lock.lock();
+    dbLock.lock();
     try {
       try {
         live();
@@ -625,25 +998,60 @@ public final class Journal implements AutoCloseable {
         throw failed("audit count", e);
       }
     } finally {
-      lock.unlock();
+      dbLock.unlock();
     }
   }
 
+  /**
+   * Stops the ingester, ingests what is pending (if that fails the records stay in the record
+   * log, and the next {@link #open} ingests them), empties the record log and closes SQLite.
+   */
   @Override
   public void close() {
+    Thread t;
     lock.lock();
     try {
-      if (!closed) {
-        closed = true;
-        try {
-          insertRecord.close();
-          deleteRecord.close();
-          db.close();
-        } catch (SQLException ignored) {
-          // closing: WAL is already durable for every committed record
+      if (closed) {
+        return;
+      }
+      closed = true;
+      t = ingester;
+    } finally {
+      lock.unlock();
+    }
+    if (t != null) {
+      LockSupport.unpark(t);
+      try {
+        t.join(TimeUnit.SECONDS.toMillis(10));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    lock.lock();
+    dbLock.lock();
+    try {
+      try {
+        ingestAll();
+        if (log != null && !log.failed()) {
+          resetLog();
         }
+      } catch (SQLException | IOException e) {
+        LOG.warn("journal: closing with {} records not ingested ({}); the next start ingests them from the record log",
+            pending.size(), e.toString());
+      }
+      if (log != null) {
+        log.close();
+      }
+      try {
+        insertRecord.close();
+        deleteRecord.close();
+        setIngested.close();
+        db.close();
+      } catch (SQLException ignored) {
+        // closing: WAL is already durable for every committed record
       }
     } finally {
+      dbLock.unlock();
       lock.unlock();
     }
   }

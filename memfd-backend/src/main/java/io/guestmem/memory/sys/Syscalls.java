@@ -99,6 +99,29 @@ public final class Syscalls {
     check("fallocate", LibC.fallocate(fd, mode, offset, len));
   }
 
+  /**
+   * Writes {@code len} bytes at {@code buf} to {@code fd} at {@code offset}, continuing after
+   * short writes and EINTR; throws on the first error (ENOSPC, EIO…), possibly after part of the
+   * bytes were written.
+   */
+  public static void pwriteFully(int fd, Pointer buf, long len, long offset) throws ErrnoException {
+    long done = 0;
+    while (done < len) {
+      long n = LibC.pwrite(fd, buf.share(done), len - done, offset + done);
+      if (n < 0) {
+        int errno = Native.getLastError();
+        if (errno == Errno.EINTR) {
+          continue;
+        }
+        throw new ErrnoException("pwrite", errno);
+      }
+      if (n == 0) {
+        throw new ErrnoException("pwrite", Errno.EIO);
+      }
+      done += n;
+    }
+  }
+
   public static void ftruncate(int fd, long length) throws ErrnoException {
     check("ftruncate", LibC.ftruncate(fd, length));
   }

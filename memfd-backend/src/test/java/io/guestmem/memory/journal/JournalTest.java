@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The journal's writers: {@link Journal#tryAppend} never waits behind a long writer and never
- * runs a checkpoint; the journal checkpoints itself so that the WAL stays bounded.
+ * runs a checkpoint; the journal checkpoints itself so that the WAL stays bounded (with the record
+ * log, in its ingester). The record log itself: {@link JournalRecordLogTest}, {@link RecordLogTest}.
  */
 class JournalTest {
   private static final List<ByteRange> PAGE = List.of(new ByteRange(0, 4096));
@@ -80,9 +81,10 @@ class JournalTest {
     }
   }
 
+  /** Without a record log (as when it cannot be created) every record is a database write. */
   @Test
-  void aDueCheckpoint_isDeclinedByTryAppend_andRunByTheNextWriterThatMayBlock() throws Exception {
-    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+  void withoutARecordLog_aDueCheckpoint_isDeclinedByTryAppend_andRunByTheNextWriterThatMayBlock() throws Exception {
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH, 0)) {
       j.insertLease(lease("a"));
       int appended = 0;
       while (j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, PAGE) != Journal.BUSY) {
