@@ -57,13 +57,25 @@ class JournalRecordLogTest {
     return out;
   }
 
-  /** Rows of the journal table, read with a separate connection (only after the journal is closed). */
+  /**
+   * Records in SQLite (journal rows plus the records of journal_batches rows), read with a
+   * separate connection (only after the journal is closed).
+   */
   private static long rows(Path stateDir) throws Exception {
+    long n = 0;
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + stateDir.resolve(Journal.FILE_NAME));
-         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM journal")) {
-      rs.next();
-      return rs.getLong(1);
+         Statement s = c.createStatement()) {
+      try (ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM journal")) {
+        rs.next();
+        n += rs.getLong(1);
+      }
+      try (ResultSet rs = s.executeQuery("SELECT records FROM journal_batches")) {
+        while (rs.next()) {
+          n += RecordCodec.decodeBatch(rs.getBytes(1), "test").size();
+        }
+      }
     }
+    return n;
   }
 
   private static void copyDatabase(Path from, Path to) throws Exception {
@@ -260,6 +272,94 @@ class JournalRecordLogTest {
       assertThat(Files.exists(Journal.logFile(crashed))).isFalse();
       assertThat(replay(j, "a")).hasSize(before.size() + 1).startsWith(before.toArray(new JournalRecord[0]));
     }
+  }
+
+  @Test
+  void aRecordRetractedAfterIngestion_isRemovedFromItsBatch_andAnEmptiedBatchIsDeleted() throws Exception {
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      j.insertLease(lease("a"));
+      long s1 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
+      long s2 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(2));
+      long s3 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(3));
+      j.ingest(); // one batch: s1..s3
+      j.retract(s2);
+      assertThat(replay(j, "a")).extracting(JournalRecord::seq).containsExactly(1L, s1, s3);
+      long s4 = j.append("a", MemoryEvent.Kind.DISCARDED, null, page(4));
+      j.ingest(); // a batch of its own
+      j.retract(s4);
+      j.retract(s4); // twice: nothing left to remove, nothing else touched
+      assertThat(replay(j, "a")).extracting(JournalRecord::seq).containsExactly(1L, s1, s3);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT COUNT(*) FROM journal_batches")) {
+      rs.next();
+      assertThat(rs.getLong(1)).isEqualTo(1);
+    }
+    assertThat(rows(dir)).isEqualTo(3);
+  }
+
+  @Test
+  void aCorruptBatch_failsReplay_namingTheRow() throws Exception {
+    long s1;
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      j.insertLease(lease("a"));
+      s1 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
+         Statement s = c.createStatement()) {
+      s.executeUpdate("UPDATE journal_batches SET records = x'0100000004000000'");
+    }
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      assertThatThrownBy(() -> replay(j, "a")).isInstanceOf(MemoryException.class)
+          .hasMessageContaining("journal_batches row " + s1);
+    }
+  }
+
+  /** A version 1 database (no journal_batches) is the same journal: opened, it gains the table and version 2. */
+  @Test
+  void aVersion1Database_isOpened_andKeepsItsRecords() throws Exception {
+    Files.createDirectories(dir);
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
+         Statement s = c.createStatement()) {
+      s.execute("CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
+      s.execute("CREATE TABLE leases(id TEXT PRIMARY KEY, size INTEGER NOT NULL, mode TEXT NOT NULL,"
+          + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
+          + " status TEXT NOT NULL, private_dev INTEGER, private_ino INTEGER, shared_dev INTEGER, shared_ino INTEGER, boot_id TEXT)");
+      s.execute("CREATE TABLE journal(seq INTEGER PRIMARY KEY, time_ms INTEGER NOT NULL,"
+          + " lease_id TEXT NOT NULL, kind TEXT NOT NULL, state TEXT, ranges BLOB NOT NULL)");
+      s.execute("CREATE TABLE snapshots(lease_id TEXT PRIMARY KEY, upto_seq INTEGER NOT NULL, map BLOB NOT NULL)");
+      s.execute("CREATE TABLE audit_log(id INTEGER PRIMARY KEY AUTOINCREMENT, time_ms INTEGER NOT NULL,"
+          + " pid INTEGER NOT NULL, clean INTEGER NOT NULL, findings TEXT NOT NULL)");
+      s.execute("INSERT INTO meta VALUES ('schema_version', '1')");
+      s.execute("INSERT INTO leases VALUES ('a', 1048576, 'OWNED', 'emulated', 1000, 1, 'none', 'OPEN', NULL, NULL, NULL, NULL, 'boot')");
+      s.execute("INSERT INTO journal VALUES (1, 0, 'a', 'LEASE_OPENED', NULL, x'00000001" + "0000000000000000" + "0000000000100000')");
+      s.execute("INSERT INTO journal VALUES (2, 0, 'a', 'CONVERTED', 'SHARED', x'00000001" + "0000000000000000" + "0000000000001000')");
+    }
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      assertThat(replay(j, "a")).extracting(JournalRecord::seq).containsExactly(1L, 2L);
+      assertThat(j.append("a", MemoryEvent.Kind.CONVERTED, PageState.PRIVATE, page(0))).isEqualTo(3);
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
+         Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = 'schema_version'")) {
+      rs.next();
+      assertThat(rs.getString(1)).isEqualTo(String.valueOf(Journal.SCHEMA_VERSION)).isEqualTo("2");
+    }
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      assertThat(replay(j, "a")).extracting(JournalRecord::seq).containsExactly(1L, 2L, 3L);
+    }
+  }
+
+  @Test
+  void aDatabaseOfAnotherVersion_isRefused() throws Exception {
+    try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
+      j.insertLease(lease("a"));
+    }
+    try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
+         Statement s = c.createStatement()) {
+      s.execute("UPDATE meta SET value = '3' WHERE key = 'schema_version'");
+    }
+    assertThatThrownBy(() -> Journal.open(dir, Durability.PROCESS_CRASH)).isInstanceOf(MemoryException.class)
+        .hasMessageContaining("has schema version 3, this build reads 2");
   }
 
   /**
