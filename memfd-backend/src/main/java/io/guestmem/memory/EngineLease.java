@@ -17,6 +17,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.function.IntUnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The engine's lease. Every mutating request follows the same ladder, and unwinds it in reverse
@@ -48,6 +50,8 @@ import java.util.function.IntUnaryOperator;
  * mapping being released. The engine's quota lock is never taken while holding the monitor.
  */
 final class EngineLease implements Lease {
+  private static final Logger LOG = LoggerFactory.getLogger(EngineLease.class);
+
   /** Most ranges one request may carry. */
   static final int MAX_BATCH = 65_536;
   /** Most ranges {@link #tryConvert} converts without handing the request back (one journal row of ≤ 1 KiB). */
@@ -62,6 +66,8 @@ final class EngineLease implements Lease {
   static final int SNAPSHOT_EVERY = 4096;
   /** Map size (ranges) at the last snapshot, scaling the interval; guarded by the range lock on the whole lease. */
   private volatile int rangesAtSnapshot;
+  /** Whether the last snapshot attempt failed (logged once per streak); guarded by the whole-lease range lock. */
+  private boolean snapshotFailing;
   private final java.util.concurrent.atomic.AtomicInteger sinceSnapshot = new java.util.concurrent.atomic.AtomicInteger();
 
   private final MemoryEngine engine;
@@ -370,8 +376,12 @@ final class EngineLease implements Lease {
    * (a snapshot costs O(ranges)) while replay stays bounded by the same number of records. Taken
    * under a range lock on the whole lease, so no request of this lease is between its journal
    * record and its map update: the copy reflects exactly the records up to that seq.
+   *
+   * <p>Runs after a request has been acknowledged (its record committed, its change applied), so
+   * it never fails that request: a snapshot that cannot be written (a full disk) is logged and
+   * tried again after the next request. Recovery stays correct without it, only longer.
    */
-  private void maybeSnapshot() throws MemoryException {
+  private void maybeSnapshot() {
     int every = snapshotInterval();
     if (sinceSnapshot.get() < every) {
       return;
@@ -387,7 +397,16 @@ final class EngineLease implements Lease {
         }
         copy = map.copy();
       }
-      engine.journal().writeSnapshot(id, engine.journal().lastSeq(), copy.toSnapshot());
+      try {
+        engine.journal().writeSnapshot(id, engine.journal().lastSeq(), copy.toSnapshot());
+      } catch (MemoryException e) {
+        if (!snapshotFailing) {
+          LOG.warn("lease {}: cannot write its page-state snapshot ({}); the request succeeded, the snapshot is retried", id, e.getMessage());
+          snapshotFailing = true;
+        }
+        return;
+      }
+      snapshotFailing = false;
       sinceSnapshot.set(0);
       rangesAtSnapshot = copy.rangeCount();
     }

@@ -216,6 +216,8 @@ public final class Journal implements AutoCloseable {
         s.execute("PRAGMA journal_mode=WAL");
         s.execute("PRAGMA synchronous=" + (durability == Durability.POWER_LOSS ? "FULL" : "OFF"));
         s.execute("PRAGMA wal_autocheckpoint=0"); // the journal checkpoints itself (see the class comment)
+        // after a checkpoint lets the WAL start over, SQLite truncates a WAL file grown past this
+        s.execute("PRAGMA journal_size_limit=" + (2 << 20));
         s.execute("CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL)");
         s.execute("CREATE TABLE IF NOT EXISTS leases(id TEXT PRIMARY KEY, size INTEGER NOT NULL, mode TEXT NOT NULL,"
             + " backend TEXT NOT NULL, owner_uid INTEGER NOT NULL, owner_pid INTEGER NOT NULL, tee_kind TEXT NOT NULL,"
@@ -247,7 +249,7 @@ public final class Journal implements AutoCloseable {
         }
       }
       Journal j = new Journal(c);
-      j.recoverRecordLog(logFile(stateDir));
+      RecordLog.Scan left = j.recoverRecordLog(logFile(stateDir));
       try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT (SELECT COALESCE(MAX(seq), 0) FROM journal),"
           + " (SELECT COALESCE(MAX(last_seq), 0) FROM journal_batches)")) {
         rs.next();
@@ -258,7 +260,7 @@ public final class Journal implements AutoCloseable {
         // every record of the old log is now in an fsynced commit
         Files.deleteIfExists(logFile(stateDir));
       } else if (logCapacity > 0) {
-        j.startRecordLog(logFile(stateDir), logCapacity, ingester);
+        j.startRecordLog(logFile(stateDir), logCapacity, ingester, left);
       }
       return j;
     } catch (SQLException | IOException e) {
@@ -279,7 +281,7 @@ public final class Journal implements AutoCloseable {
    * Ingests every record of the record log at {@code file} above {@code meta.records_ingested_seq}
    * in one transaction (the records a crash left un-ingested). Called by {@link #open} only.
    */
-  private void recoverRecordLog(Path file) throws SQLException, MemoryException {
+  private RecordLog.Scan recoverRecordLog(Path file) throws SQLException, MemoryException {
     try (Statement s = db.createStatement();
          ResultSet rs = s.executeQuery("SELECT value FROM meta WHERE key = '" + INGESTED_KEY + "'")) {
       ingestedSeq = rs.next() ? Long.parseLong(rs.getString(1)) : 0;
@@ -287,7 +289,7 @@ public final class Journal implements AutoCloseable {
       throw new MemoryException(Reason.JOURNAL_FAILED, "journal: meta " + INGESTED_KEY + " is not a number", e);
     }
     if (!Files.exists(file)) {
-      return;
+      return null;
     }
     RecordLog.Scan scan;
     try {
@@ -305,18 +307,24 @@ public final class Journal implements AutoCloseable {
     if (!left.isEmpty()) {
       dbLock.lock();
       try {
-        ingestLocked(left);
+        // batches as the ingester writes them, each committed with its mark, checkpointing as it goes
+        for (int i = 0; i < left.size(); i += INGEST_BATCH) {
+          ingestLocked(left.subList(i, Math.min(left.size(), i + INGEST_BATCH)));
+          checkpointIfDue();
+        }
       } finally {
         dbLock.unlock();
       }
       recoveredFromLog = left.size();
     }
+    return scan;
   }
 
-  /** Creates the fresh record log and starts its ingester; without one every record goes to SQLite. */
-  private void startRecordLog(Path file, int capacity, boolean startIngester) {
+  /** Starts the record log (empty) and its ingester; without one every record goes to SQLite. */
+  private void startRecordLog(Path file, int capacity, boolean startIngester, RecordLog.Scan previous) {
     try {
-      log = RecordLog.create(file, capacity);
+      // an old log whose header was readable is kept (its records are in SQLite now); else a new one
+      log = previous != null && previous.epoch() > 0 ? RecordLog.reopen(file, capacity, previous.epoch()) : RecordLog.create(file, capacity);
     } catch (IOException | RuntimeException e) {
       LOG.warn("cannot create the record log {} ({}); page-state records go to SQLite directly", file, e.toString());
       return;
@@ -408,31 +416,57 @@ public final class Journal implements AutoCloseable {
    * dbLock held.
    */
   private void ingestLocked(List<JournalRecord> records) throws SQLException {
-    db.setAutoCommit(false);
-    int bytes;
+    byte[] batch = RecordCodec.encodeBatch(records);
+    long last = records.get(records.size() - 1).seq();
     try {
-      byte[] batch = RecordCodec.encodeBatch(records);
-      bytes = batch.length;
-      insertBatch.setLong(1, records.get(0).seq());
-      insertBatch.setLong(2, records.get(records.size() - 1).seq());
-      insertBatch.setBytes(3, batch);
-      insertBatch.executeUpdate();
-      setIngested.setString(1, Long.toString(records.get(records.size() - 1).seq()));
-      setIngested.executeUpdate();
-      db.commit();
+      transaction(() -> {
+        insertBatch.setLong(1, records.get(0).seq());
+        insertBatch.setLong(2, last);
+        insertBatch.setBytes(3, batch);
+        insertBatch.executeUpdate();
+        setIngested.setString(1, Long.toString(last));
+        setIngested.executeUpdate();
+        return null;
+      });
     } catch (SQLException e) {
+      recoverStatements();
+      throw e;
+    }
+    ingestedSeq = last;
+    framesSinceCheckpoint += 2 + batch.length / 1024;
+  }
+
+  @FunctionalInterface
+  private interface SqlWork<T> {
+    T run() throws SQLException;
+  }
+
+  /**
+   * Runs {@code work} in one transaction: committed if it returns, rolled back (nothing written)
+   * if it throws, with the first failure reported. dbLock held. (SQLite itself rolls a transaction
+   * back on some errors, SQLITE_FULL among them, so the rollback and the return to autocommit may
+   * find none; that is not a second failure.)
+   */
+  private <T> T transaction(SqlWork<T> work) throws SQLException {
+    db.setAutoCommit(false);
+    try {
+      T result = work.run();
+      db.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
       try {
         db.rollback();
       } catch (SQLException ignored) {
-        // the connection reports the first failure
+        // already rolled back by SQLite
       }
-      recoverStatements();
       throw e;
     } finally {
-      db.setAutoCommit(true);
+      try {
+        db.setAutoCommit(true);
+      } catch (SQLException ignored) {
+        // sqlite-jdbc is back in autocommit mode either way; a missing transaction is not an error here
+      }
     }
-    ingestedSeq = records.get(records.size() - 1).seq();
-    framesSinceCheckpoint += 2 + bytes / 1024;
   }
 
   /**
@@ -458,10 +492,13 @@ public final class Journal implements AutoCloseable {
     return batch.size();
   }
 
-  /** Ingests every pending record. dbLock held (and lock, if nothing may be appended meanwhile). */
+  /**
+   * Ingests every pending record, checkpointing between batches when due (so the WAL stays
+   * bounded however much was pending). dbLock held (and lock, if nothing may be appended meanwhile).
+   */
   private void ingestAll() throws SQLException {
     while (ingestPending(INGEST_BATCH) > 0) {
-      // next batch
+      checkpointIfDue();
     }
   }
 
@@ -508,17 +545,10 @@ public final class Journal implements AutoCloseable {
               return;
             }
             ingestPending(INGEST_BATCH);
+            checkpointIfDue();
           } finally {
             dbLock.unlock();
           }
-        }
-        dbLock.lock();
-        try {
-          if (!closed) {
-            checkpointIfDue();
-          }
-        } finally {
-          dbLock.unlock();
         }
         resetLogIfHalfFull();
         lastIngestFailure = null;
@@ -575,7 +605,7 @@ public final class Journal implements AutoCloseable {
    * next writer; nothing committed depends on it.
    */
   private void checkpointIfDue() {
-    if (framesSinceCheckpoint < CHECKPOINT_FRAMES || closed) {
+    if (framesSinceCheckpoint < CHECKPOINT_FRAMES) {
       return;
     }
     try (Statement s = db.createStatement()) {
@@ -597,33 +627,28 @@ public final class Journal implements AutoCloseable {
     try {
       try {
         live();
-        db.setAutoCommit(false);
-        try (PreparedStatement p = db.prepareStatement("INSERT INTO leases(id, size, mode, backend, owner_uid, owner_pid,"
-            + " tee_kind, status, private_dev, private_ino, shared_dev, shared_ino, boot_id)"
-            + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
-          p.setString(1, r.id());
-          p.setLong(2, r.size());
-          p.setString(3, r.mode().name());
-          p.setString(4, r.backend());
-          p.setInt(5, r.owner().uid());
-          p.setInt(6, r.owner().pid());
-          p.setString(7, r.teeKind());
-          p.setString(8, r.status().name());
-          setId(p, 9, r.privateId());
-          setId(p, 11, r.sharedId());
-          p.setString(13, r.bootId());
-          p.executeUpdate();
-          long seq = insert(r.id(), MemoryEvent.Kind.LEASE_OPENED, null, List.of(new ByteRange(0, r.size())));
-          db.commit();
-          wrote(256);
-          checkpointIfDue();
-          return seq;
-        } catch (SQLException e) {
-          db.rollback();
-          throw e;
-        } finally {
-          db.setAutoCommit(true);
-        }
+        long seq = transaction(() -> {
+          try (PreparedStatement p = db.prepareStatement("INSERT INTO leases(id, size, mode, backend, owner_uid, owner_pid,"
+              + " tee_kind, status, private_dev, private_ino, shared_dev, shared_ino, boot_id)"
+              + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+            p.setString(1, r.id());
+            p.setLong(2, r.size());
+            p.setString(3, r.mode().name());
+            p.setString(4, r.backend());
+            p.setInt(5, r.owner().uid());
+            p.setInt(6, r.owner().pid());
+            p.setString(7, r.teeKind());
+            p.setString(8, r.status().name());
+            setId(p, 9, r.privateId());
+            setId(p, 11, r.sharedId());
+            p.setString(13, r.bootId());
+            p.executeUpdate();
+            return insert(r.id(), MemoryEvent.Kind.LEASE_OPENED, null, List.of(new ByteRange(0, r.size())));
+          }
+        });
+        wrote(256);
+        checkpointIfDue();
+        return seq;
       } catch (SQLException e) {
         recoverStatements();
         throw failed("insert lease " + r.id(), e);
@@ -829,8 +854,7 @@ public final class Journal implements AutoCloseable {
     dbLock.lock();
     try {
       live();
-      db.setAutoCommit(false);
-      try {
+      long seq = transaction(() -> {
         try (PreparedStatement p = db.prepareStatement(privateId == null
             ? "UPDATE leases SET status = ? WHERE id = ?"
             : "UPDATE leases SET status = ?, private_dev = ?, private_ino = ? WHERE id = ?")) {
@@ -846,18 +870,13 @@ public final class Journal implements AutoCloseable {
             throw new SQLException("no lease " + leaseId);
           }
         }
-        long seq = insert(leaseId, kind, null, List.of());
-        db.commit();
-        wrote(256);
-        checkpointIfDue();
-        return seq;
-      } catch (SQLException e) {
-        db.rollback();
-        throw e;
-      } finally {
-        db.setAutoCommit(true);
-      }
+        return insert(leaseId, kind, null, List.of());
+      });
+      wrote(256);
+      checkpointIfDue();
+      return seq;
     } catch (SQLException e) {
+      recoverStatements();
       throw failed("status of " + leaseId + " to " + status, e);
     } finally {
       dbLock.unlock();

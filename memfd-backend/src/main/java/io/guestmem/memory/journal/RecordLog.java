@@ -137,6 +137,27 @@ final class RecordLog {
   }
 
   /**
+   * Starts a new epoch in an existing log of {@code capacity} bytes whose records (of epoch
+   * {@code epoch}, as a {@link #scan} found) are all in SQLite: the file and its blocks are kept,
+   * which a restart on a nearly full disk needs (creating a new file beside the old one would
+   * briefly need its size twice). A file of another size is replaced by {@link #create}.
+   */
+  static RecordLog reopen(Path file, int capacity, long epoch) throws IOException {
+    if (Files.size(file) != capacity) {
+      return create(file, capacity);
+    }
+    RecordLog log = overExisting(file, capacity);
+    log.setEpoch(epoch);
+    try {
+      log.reset();
+    } catch (IOException e) {
+      log.close();
+      throw e;
+    }
+    return log;
+  }
+
+  /**
    * A log over an existing file, written as it is (no header written, nothing allocated): for
    * tests that need a file whose writes the kernel refuses, such as {@code /dev/full}.
    */

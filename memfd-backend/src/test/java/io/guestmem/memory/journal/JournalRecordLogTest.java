@@ -136,12 +136,17 @@ class JournalRecordLogTest {
       before = replay(j, "a"); // ingests (in SQLite only: the copy does not see it)
       copyLog(live, crashed); // the log still holds all 50 (no reset below half full)
     }
+    Object inode = Files.getAttribute(Journal.logFile(crashed), "unix:ino");
+    long epoch = RecordLog.scan(Files.readAllBytes(Journal.logFile(crashed))).epoch();
     try (Journal j = Journal.open(crashed, Durability.PROCESS_CRASH)) {
       assertThat(j.recoveredFromRecordLog()).isEqualTo(50);
       assertThat(replay(j, "a")).isEqualTo(before);
       assertThat(j.lastSeq()).isEqualTo(before.get(before.size() - 1).seq());
-      // the fresh log starts empty, and new records continue the seqs
-      assertThat(RecordLog.scan(Files.readAllBytes(Journal.logFile(crashed))).records()).isEmpty();
+      // the same file, kept with its blocks, starts a new epoch: empty; new records continue the seqs
+      assertThat(Files.getAttribute(Journal.logFile(crashed), "unix:ino")).isEqualTo(inode);
+      RecordLog.Scan now = RecordLog.scan(Files.readAllBytes(Journal.logFile(crashed)));
+      assertThat(now.records()).isEmpty();
+      assertThat(now.epoch()).isEqualTo(epoch + 1);
       assertThat(j.append("a", MemoryEvent.Kind.DISCARDED, null, page(1))).isEqualTo(j.lastSeq()).isEqualTo(before.size() + 1);
     }
   }

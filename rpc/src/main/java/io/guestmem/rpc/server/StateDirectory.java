@@ -54,7 +54,7 @@ public final class StateDirectory {
 
   /** Restricts the SQLite database and its WAL/SHM files to the owner (SQLite creates them with the umask). */
   public void restrictDatabaseFiles() throws IOException {
-    for (String suffix : new String[] {"", "-wal", "-shm", "-journal"}) {
+    for (String suffix : new String[] {"", "-wal", "-shm", "-journal", "-records"}) {
       Path p = root.resolve(database().getFileName() + suffix);
       if (Files.exists(p)) {
         try {
