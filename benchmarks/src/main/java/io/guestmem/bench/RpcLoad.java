@@ -19,7 +19,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -34,14 +36,19 @@ import java.util.function.BiConsumer;
  * Reports throughput and p50/p99/p99.9 latency, and the ratios to the baseline. A third row per
  * point converts a batch of {@value #BATCH} pages per call (as a guest's bulk conversion would
  * arrive); its ratio is pages per second against the single-page calls' pages per second.
- * The load average is printed with each configuration, since other work on the host moves
- * every figure.
+ * The load average is printed before and after, since other work on the host moves every figure.
  *
- * <p>Each point runs {@code rounds} rounds of (empty, convert, batch) back to back, so that a
- * burst of other work on the host falls on both sides of a ratio; throughput is the median over
- * rounds, latency percentiles are over all calls of all rounds. Requests are built before the
- * clock starts (the empty call sends a prebuilt default instance too), so the load generator's own
- * message building does not compete with the server for the same cores.
+ * <p>Both configurations (direct and default executor) run at once, each its own service with its
+ * own state directory, client and lease. Each point runs {@code rounds} rounds; a round is
+ * (empty, convert, batch) on the direct service and then on the default one, back to back, so
+ * that a burst of other work on the host, or the host switching how it schedules the vCPUs,
+ * falls on both sides of every ratio. Throughput is the median over rounds, latency percentiles
+ * are over all calls of all rounds; "paired" is the median over rounds of each round's own
+ * convert/empty throughput ratio. After each point a "best" line compares the faster
+ * configuration's conversions with the faster configuration's empty calls (the target's
+ * definition). Requests are built before the clock starts (the empty call sends a prebuilt
+ * default instance too), so the load generator's own message building does not compete with the
+ * server for the same cores.
  *
  * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.guestmem.bench.RpcLoad [callsPerPoint] [backend] [rounds]}.
  * Calls are bounded in number and every wait is bounded in time; everything stays on this host.
@@ -57,64 +64,139 @@ public final class RpcLoad {
   public static void main(String[] args) throws Exception {
     int calls = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     String backend = args.length > 1 ? args[1] : HostProbe.probe().defaultBackend();
-    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+    int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
     int[] levels = {1, 8, 64};
     System.out.printf(Locale.ROOT, "guestmem RpcLoad: %d calls per point in %d rounds, backend %s, %d cores%n", calls, rounds, backend,
         Runtime.getRuntime().availableProcessors());
-    System.out.printf(Locale.ROOT, "%-8s %-6s %-9s %10s %9s %9s %9s %10s %10s%n",
-        "executor", "streams", "call", "calls/s", "p50 µs", "p99 µs", "p99.9 µs", "tput/base", "p50/base");
-    System.out.println("(batch64: tput/base is pages/s against the single-page convert row's pages/s; p50/base against the empty call)");
-    // a first pass over both configurations warms the JIT for everything; only the second is printed
-    for (int pass = 0; pass < 2; pass++) {
-      for (boolean direct : new boolean[] {true, false}) {
-        measure(direct, backend, pass == 0 ? Math.max(1000, calls / 5) : calls, pass == 0 ? 1 : rounds, levels, pass == 1);
+    Path stateDirect = Files.createTempDirectory("guestmem-load-direct-");
+    Path stateDefault = Files.createTempDirectory("guestmem-load-default-");
+    try (Target direct = Target.start(true, stateDirect, backend); Target dflt = Target.start(false, stateDefault, backend)) {
+      List<Target> targets = List.of(direct, dflt);
+      // warm-up of both configurations: JIT, connections, journals
+      for (Target t : targets) {
+        t.warmUp(Math.max(1000, calls / 5));
       }
+      System.out.println("# load average " + loadAverage());
+      System.out.printf(Locale.ROOT, "%-8s %-6s %-9s %10s %9s %9s %9s %10s %10s %10s%n",
+          "executor", "streams", "call", "calls/s", "p50 µs", "p99 µs", "p99.9 µs", "tput/base", "p50/base", "paired");
+      System.out.println("(batch64: tput/base is pages/s against the single-page convert row's pages/s; p50/base against the empty call;"
+          + " paired: median over rounds of each round's convert/empty throughput)");
+      for (int streams : levels) {
+        int perRound = Math.max(streams, calls / rounds);
+        Map<Target, List<Result>> bases = new LinkedHashMap<>();
+        Map<Target, List<Result>> convs = new LinkedHashMap<>();
+        Map<Target, List<Result>> batches = new LinkedHashMap<>();
+        for (int r = 0; r < rounds; r++) {
+          // the configurations' rounds interleave too, so that the "best empty" comparison is as fair as the per-configuration one
+          for (Target t : targets) {
+            bases.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.empty()));
+            convs.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.convert()));
+            batches.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, Math.max(streams, perRound / 8), t.convertBatch()));
+          }
+        }
+        Result bestEmpty = null;
+        Result bestConvert = null;
+        String bestEmptyName = "";
+        String bestConvertName = "";
+        for (Target t : targets) {
+          Result base = Result.combine(bases.get(t));
+          Result conv = Result.combine(convs.get(t));
+          Result batch = Result.combine(batches.get(t));
+          print(t.name, streams, "empty", base, base, 1.0);
+          print(t.name, streams, "convert", conv, base, pairedRatio(convs.get(t), bases.get(t)));
+          System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f%n", t.name, streams,
+              "batch" + BATCH, batch.callsPerSecond(), batch.p50(), batch.p99(), batch.p999(),
+              batch.callsPerSecond() * BATCH / conv.callsPerSecond(), (double) batch.p50() / base.p50());
+          if (bestEmpty == null || base.callsPerSecond() > bestEmpty.callsPerSecond()) {
+            bestEmpty = base;
+            bestEmptyName = t.name;
+          }
+          if (bestConvert == null || conv.callsPerSecond() > bestConvert.callsPerSecond()) {
+            bestConvert = conv;
+            bestConvertName = t.name;
+          }
+        }
+        long bestEmptyP50 = Math.min(Result.combine(bases.get(direct)).p50(), Result.combine(bases.get(dflt)).p50());
+        long bestConvertP50 = Math.min(Result.combine(convs.get(direct)).p50(), Result.combine(convs.get(dflt)).p50());
+        System.out.printf(Locale.ROOT, "best     %-6d convert %s vs empty %s: throughput %.2f, p50 %d vs %d µs = %.2f%n", streams,
+            bestConvertName, bestEmptyName, bestConvert.callsPerSecond() / bestEmpty.callsPerSecond(), bestConvertP50, bestEmptyP50,
+            (double) bestConvertP50 / bestEmptyP50);
+      }
+      System.out.println("# load average " + loadAverage());
     }
   }
 
-  private static void measure(boolean direct, String backend, int calls, int rounds, int[] levels, boolean print) throws Exception {
-    {
-      Path state = Files.createTempDirectory("guestmem-load-");
+  /** Median over rounds of (convert calls/s in round r) / (empty calls/s in round r). */
+  private static double pairedRatio(List<Result> convs, List<Result> bases) {
+    double[] ratios = new double[convs.size()];
+    for (int i = 0; i < ratios.length; i++) {
+      ratios[i] = convs.get(i).callsPerSecond() / bases.get(i).callsPerSecond();
+    }
+    Arrays.sort(ratios);
+    return ratios.length % 2 == 1 ? ratios[ratios.length / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+  }
+
+  /** One server configuration under test, with its client, lease and prebuilt requests. */
+  private static final class Target implements AutoCloseable {
+    final String name;
+    final GuestmemServer server;
+    final ServiceClient client;
+    final String lease;
+    final HealthGrpc.HealthStub health;
+    final GuestMemoryGrpc.GuestMemoryStub memory;
+    private BiConsumer<Integer, StreamObserverDone> convert;
+    private BiConsumer<Integer, StreamObserverDone> convertBatch;
+
+    private Target(String name, GuestmemServer server, ServiceClient client, String lease) {
+      this.name = name;
+      this.server = server;
+      this.client = client;
+      this.lease = lease;
+      this.health = HealthGrpc.newStub(client.channel());
+      this.memory = GuestMemoryGrpc.newStub(client.channel());
+    }
+
+    static Target start(boolean direct, Path state, String backend) throws Exception {
       GuestmemServer server = new GuestmemServer(GuestmemServer.Options.defaults(state).withoutTcp().withBackend(backend)
           .withMetrics("127.0.0.1", -1).withDirectExecutor(direct));
       server.start();
-      try (ServiceClient client = ServiceClient.connect(state)) {
-        String lease = GuestMemoryGrpc.newBlockingStub(client.channel()).openLease(OpenLeaseRequest.newBuilder()
-            .setSizeBytes((long) MAX_STREAMS * PAGES_PER_STREAM * PAGE).setMode(LeaseMode.LEASE_MODE_OWNED).setTeeKind(TeeKind.TEE_KIND_NONE).build())
-            .getLease().getLeaseId();
-        HealthGrpc.HealthStub health = HealthGrpc.newStub(client.channel());
-        GuestMemoryGrpc.GuestMemoryStub memory = GuestMemoryGrpc.newStub(client.channel());
-        // warm-up: JIT, connection, journal
-        run(client, 1, calls / 4, (i, done) -> health.check(HealthCheckRequest.getDefaultInstance(), observer(done)));
-        run(client, 1, calls / 4, convert(memory, lease));
-        run(client, 1, calls / 16, convertBatch(memory, lease));
-        if (print) {
-          System.out.println("# " + (direct ? "direct" : "default") + " executor, load average " + loadAverage());
-        }
-        for (int streams : levels) {
-          List<Result> bases = new ArrayList<>();
-          List<Result> convs = new ArrayList<>();
-          List<Result> batches = new ArrayList<>();
-          int perRound = Math.max(streams, calls / rounds);
-          for (int r = 0; r < rounds; r++) {
-            bases.add(run(client, streams, perRound, (i, done) -> health.check(HealthCheckRequest.getDefaultInstance(), observer(done))));
-            convs.add(run(client, streams, perRound, convert(memory, lease)));
-            batches.add(run(client, streams, Math.max(streams, perRound / 8), convertBatch(memory, lease)));
-          }
-          Result base = Result.combine(bases);
-          Result conv = Result.combine(convs);
-          Result batch = Result.combine(batches);
-          if (print) {
-            print(direct, streams, "empty", base, base);
-            print(direct, streams, "convert", conv, base);
-            System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f%n", direct ? "direct" : "default", streams,
-                "batch" + BATCH, batch.callsPerSecond(), batch.p50(), batch.p99(), batch.p999(),
-                batch.callsPerSecond() * BATCH / conv.callsPerSecond(), (double) batch.p50() / base.p50());
-          }
-        }
-      } finally {
-        server.shutdown(2);
+      ServiceClient client = ServiceClient.connect(state);
+      String lease = GuestMemoryGrpc.newBlockingStub(client.channel()).openLease(OpenLeaseRequest.newBuilder()
+          .setSizeBytes((long) MAX_STREAMS * PAGES_PER_STREAM * PAGE).setMode(LeaseMode.LEASE_MODE_OWNED).setTeeKind(TeeKind.TEE_KIND_NONE).build())
+          .getLease().getLeaseId();
+      return new Target(direct ? "direct" : "default", server, client, lease);
+    }
+
+    BiConsumer<Integer, StreamObserverDone> empty() {
+      return (i, done) -> health.check(HealthCheckRequest.getDefaultInstance(), observer(done));
+    }
+
+    BiConsumer<Integer, StreamObserverDone> convert() {
+      if (convert == null) {
+        convert = RpcLoad.convert(memory, lease);
       }
+      return convert;
+    }
+
+    BiConsumer<Integer, StreamObserverDone> convertBatch() {
+      if (convertBatch == null) {
+        convertBatch = RpcLoad.convertBatch(memory, lease);
+      }
+      return convertBatch;
+    }
+
+    void warmUp(int calls) throws Exception {
+      run(client, 1, calls, empty());
+      run(client, 1, calls, convert());
+      run(client, 1, calls / 4, convertBatch());
+      run(client, 64, calls, empty());
+      run(client, 64, calls, convert());
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+      client.close();
+      server.shutdown(2);
     }
   }
 
@@ -250,8 +332,8 @@ public final class RpcLoad {
     return sorted[Math.min(sorted.length - 1, (int) Math.ceil(q * sorted.length) - 1)] / 1000;
   }
 
-  private static void print(boolean direct, int streams, String what, Result r, Result base) {
-    System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f%n", direct ? "direct" : "default", streams, what,
-        r.callsPerSecond(), r.p50(), r.p99(), r.p999(), r.callsPerSecond() / base.callsPerSecond(), (double) r.p50() / base.p50());
+  private static void print(String executor, int streams, String what, Result r, Result base, double paired) {
+    System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f %10.2f%n", executor, streams, what,
+        r.callsPerSecond(), r.p50(), r.p99(), r.p999(), r.callsPerSecond() / base.callsPerSecond(), (double) r.p50() / base.p50(), paired);
   }
 }
