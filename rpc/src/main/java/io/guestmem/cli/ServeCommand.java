@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import io.guestmem.rpc.auth.ClientCertificateVerifier;
+import io.guestmem.rpc.auth.ClientCrls;
 import io.guestmem.rpc.auth.TlsClientAuth;
 import io.guestmem.rpc.auth.TlsOperator;
 import io.guestmem.rpc.auth.TlsOperators;
@@ -46,6 +47,12 @@ final class ServeCommand implements Callable<Integer> {
           + "Enables mTLS (see --tls-client-auth).")
   Path tlsClientCa;
 
+  @Option(names = "--tls-client-crl", paramLabel = "FILE",
+      description = "CRL file (PEM X509 CRL blocks or one DER CRL, repeatable) of a CA of client certificates: a listed certificate "
+          + "is refused (CLIENT_CERT_REVOKED), a CRL past its nextUpdate refuses that CA's clients (CLIENT_CERT_CRL_STALE); "
+          + "CAs without a CRL here are not checked. Files are re-read when they change. Needs --tls-client-ca.")
+  List<Path> tlsClientCrl;
+
   @Option(names = "--tls-client-auth", paramLabel = "none|optional|require",
       description = "Client certificates on TCP: none; optional (asked for; clients without one stay anonymous relying parties); "
           + "require (the handshake fails without a valid one). Default: optional with --tls-client-ca, else none.")
@@ -80,7 +87,8 @@ final class ServeCommand implements Callable<Integer> {
 
   @Option(names = "--config", paramLabel = "FILE",
       description = "JSON config file; its keys are these options' long names without dashes (stateDir, listen, "
-          + "noTcp, tlsCert, tlsKey, tlsClientCa, tlsClientAuth, tlsOperator (an array), backend, trustEmulatedRoots, metrics, executor, "
+          + "noTcp, tlsCert, tlsKey, tlsClientCa, tlsClientCrl (an array), tlsClientAuth, tlsOperator (an array), backend, "
+          + "trustEmulatedRoots, metrics, executor, "
           + "drainSeconds, releaseAfterVmmExit). Command-line options win.")
   Path config;
 
@@ -104,6 +112,10 @@ final class ServeCommand implements Callable<Integer> {
         continue;
       }
       com.fasterxml.jackson.databind.JsonNode v = e.getValue();
+      if (option.equals("--tls-client-crl")) {
+        spec0.setValue(pathList(e.getKey(), v));
+        continue;
+      }
       if (spec0.type() == List.class) {
         spec0.setValue(operatorSpecs(e.getKey(), v));
         continue;
@@ -130,6 +142,21 @@ final class ServeCommand implements Callable<Integer> {
       }
       spec0.setValue(typed);
     }
+  }
+
+  /** An array of file names, relative to the config file's directory. */
+  private List<Path> pathList(String key, com.fasterxml.jackson.databind.JsonNode v) {
+    if (!v.isArray()) {
+      throw new IllegalArgumentException(config + ": \"" + key + "\" must be an array of file names");
+    }
+    List<Path> out = new ArrayList<>();
+    for (int i = 0; i < v.size(); i++) {
+      if (!v.get(i).isTextual() || v.get(i).asText().isEmpty()) {
+        throw new IllegalArgumentException(config + ": \"" + key + "\"[" + i + "] must be a file name");
+      }
+      out.add(config.toAbsolutePath().getParent().resolve(v.get(i).asText()));
+    }
+    return out;
   }
 
   /**
@@ -193,7 +220,11 @@ final class ServeCommand implements Callable<Integer> {
         throw new IllegalArgumentException("--tls-operator " + m + ": " + e.getMessage(), e);
       }
     }
+    List<Path> crlFiles = tlsClientCrl != null ? tlsClientCrl : List.of();
     if (mode == TlsClientAuth.Mode.NONE) {
+      if (!crlFiles.isEmpty()) {
+        throw new IllegalArgumentException("--tls-client-crl needs client certificates: --tls-client-ca (and --tls-client-auth optional or require)");
+      }
       if (!ops.isEmpty()) {
         throw new IllegalArgumentException("--tls-operator needs client certificates: --tls-client-ca (and --tls-client-auth optional or require)");
       }
@@ -202,7 +233,11 @@ final class ServeCommand implements Callable<Integer> {
     if (tlsClientCa == null) {
       throw new IllegalArgumentException("--tls-client-auth " + tlsClientAuth + " needs --tls-client-ca");
     }
-    return new TlsClientAuth(mode, ClientCertificateVerifier.fromPem(tlsClientCa, java.time.Clock.systemUTC()), new TlsOperators(ops));
+    ClientCertificateVerifier verifier = ClientCertificateVerifier.fromPem(tlsClientCa, java.time.Clock.systemUTC());
+    if (!crlFiles.isEmpty()) {
+      verifier = verifier.withCrls(ClientCrls.load(crlFiles, java.time.Clock.systemUTC()));
+    }
+    return new TlsClientAuth(mode, verifier, new TlsOperators(ops));
   }
 
   @Override
@@ -277,7 +312,8 @@ final class ServeCommand implements Callable<Integer> {
       out.println("  tcp (TLS)   " + ep.tcp() + "  certificate sha256 " + ep.tlsCertSha256());
       if (clientAuth.enabled()) {
         out.println("  tls clients " + clientAuth.mode().name().toLowerCase(java.util.Locale.ROOT) + ", CA " + tlsClientCa.toAbsolutePath()
-            + ", " + clientAuth.operators().mappings().size() + " operator mapping(s)");
+            + ", " + clientAuth.operators().mappings().size() + " operator mapping(s)"
+            + (clientAuth.verifier().crls().files().isEmpty() ? "" : ", CRLs " + clientAuth.verifier().crls().files()));
       }
     }
     if (ep.metrics() != null) {

@@ -71,6 +71,24 @@ class ServeClientAuthConfigTest {
   }
 
   @Test
+  void crlFilesComeFromRepeatedFlagsOrAConfigArray_andNeedAClientCa() throws Exception {
+    Path ca = bundle();
+    TestPki.Issued issuer = TestPki.rootCa("crl issuer");
+    Files.writeString(dir.resolve("a.crl"), TestPki.crlPem(TestPki.crl(issuer)));
+    Files.writeString(dir.resolve("b.crl"), TestPki.crlPem(TestPki.crl(issuer)));
+    TlsClientAuth flags = parse(null, "--tls-client-ca", ca.toString(), "--tls-client-crl", dir.resolve("a.crl").toString(),
+        "--tls-client-crl", dir.resolve("b.crl").toString()).clientAuth();
+    assertThat(flags.verifier().crls().files()).containsExactly(dir.resolve("a.crl"), dir.resolve("b.crl"));
+    TlsClientAuth file = parse("{\"tlsClientCa\": \"clients-ca.pem\", \"tlsClientCrl\": [\"a.crl\"]}").clientAuth();
+    assertThat(file.verifier().crls().files()).containsExactly(dir.resolve("a.crl"));
+    assertThatThrownBy(() -> parse(null, "--tls-client-crl", dir.resolve("a.crl").toString()).clientAuth()).hasMessageContaining("--tls-client-ca");
+    assertThatThrownBy(() -> parse("{\"tlsClientCrl\": \"a.crl\"}")).hasMessageContaining("must be an array of file names");
+    Files.writeString(dir.resolve("bad.crl"), "junk");
+    assertThatThrownBy(() -> parse(null, "--tls-client-ca", ca.toString(), "--tls-client-crl", dir.resolve("bad.crl").toString()).clientAuth())
+        .hasMessageContaining("bad.crl");
+  }
+
+  @Test
   void inconsistentSettingsAreUsageErrors() throws Exception {
     assertThatThrownBy(() -> parse(null, "--tls-operator", "sha256=" + HEX + ",uid=1").clientAuth()).hasMessageContaining("--tls-client-ca");
     assertThatThrownBy(() -> parse(null, "--tls-client-auth", "require").clientAuth()).hasMessageContaining("needs --tls-client-ca");

@@ -20,7 +20,13 @@ public final class ClientCertificateException extends CertificateException {
     /** The leaf's extendedKeyUsage lacks clientAuth, or its keyUsage lacks digitalSignature. */
     WRONG_USAGE,
     /** Any other certification-path failure (an intermediate that is no CA, an unknown critical extension, …). */
-    INVALID;
+    INVALID,
+    /** A certificate of the chain is listed in its issuer's CRL. */
+    REVOKED,
+    /** The CRL of an issuer in the chain is past its nextUpdate (or has none, or is not yet valid): revocation cannot be decided. */
+    CRL_STALE,
+    /** A CRL names an issuer of the chain but its issuer did not sign it (or may not sign CRLs). */
+    CRL_INVALID;
 
     /** {@code CLIENT_CERT_<NAME>}, e.g. {@code CLIENT_CERT_EXPIRED}. */
     public String code() {

@@ -16,6 +16,7 @@ import java.security.cert.Certificate;
 import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.CertificateParsingException;
+import java.security.cert.PKIXCertPathValidatorResult;
 import java.security.cert.PKIXParameters;
 import java.security.cert.PKIXReason;
 import java.security.cert.TrustAnchor;
@@ -32,10 +33,11 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * Verifies TLS client certificates against the configured client CA bundle, and nothing else (no
- * system trust store): RFC 5280 path validation (JDK PKIX, revocation not checked) at the current
- * time with every certificate of the bundle as a trust anchor, then two end-entity rules — an
- * extendedKeyUsage, if present, must list {@code id-kp-clientAuth}; a keyUsage, if present, must
- * allow digitalSignature (what a TLS client's CertificateVerify needs).
+ * system trust store): RFC 5280 path validation (JDK PKIX) at the current time with every
+ * certificate of the bundle as a trust anchor, then two end-entity rules — an extendedKeyUsage, if
+ * present, must list {@code id-kp-clientAuth}; a keyUsage, if present, must allow digitalSignature
+ * (what a TLS client's CertificateVerify needs) — then revocation against the configured CRLs, if
+ * any ({@link ClientCrls}: an issuer without a CRL there is not checked; OCSP is not used).
  *
  * <p>The chain is taken in the order the client sent it (leaf first); it is cut before the first
  * certificate after the leaf that is itself in the bundle, so a client may or may not include the
@@ -48,8 +50,10 @@ public final class ClientCertificateVerifier {
   private final List<X509Certificate> anchors;
   private final Set<TrustAnchor> trustAnchors;
   private final Clock clock;
+  private final ClientCrls crls;
 
-  private ClientCertificateVerifier(List<X509Certificate> anchors, Clock clock) {
+  private ClientCertificateVerifier(List<X509Certificate> anchors, Clock clock, ClientCrls crls) {
+    this.crls = crls;
     this.anchors = List.copyOf(anchors);
     Set<TrustAnchor> t = new LinkedHashSet<>();
     anchors.forEach(a -> t.add(new TrustAnchor(a, null)));
@@ -70,7 +74,17 @@ public final class ClientCertificateVerifier {
     if (certs.isEmpty()) {
       throw new CertificateException(bundle + ": no certificate in the client CA bundle");
     }
-    return new ClientCertificateVerifier(certs, clock);
+    return new ClientCertificateVerifier(certs, clock, ClientCrls.none());
+  }
+
+  /** This verifier, also checking revocation against {@code crls}. */
+  public ClientCertificateVerifier withCrls(ClientCrls crls) {
+    return new ClientCertificateVerifier(anchors, clock, crls);
+  }
+
+  /** The CRLs checked ({@link ClientCrls#none()} if none). */
+  public ClientCrls crls() {
+    return crls;
   }
 
   /** The bundle's certificates (what the server names as acceptable issuers in its CertificateRequest). */
@@ -88,17 +102,20 @@ public final class ClientCertificateVerifier {
     for (int i = 1; i < chain.length && !anchors.contains(chain[i]); i++) {
       path.add(chain[i]);
     }
-    validatePath(path, leaf);
+    X509Certificate anchor = validatePath(path, leaf);
     checkUsage(leaf);
+    crls.check(path, anchor);
   }
 
-  private void validatePath(List<X509Certificate> path, X509Certificate leaf) throws ClientCertificateException {
+  /** Validates the path; returns the bundle certificate it leads to. */
+  private X509Certificate validatePath(List<X509Certificate> path, X509Certificate leaf) throws ClientCertificateException {
     try {
       CertPath cp = CertificateFactory.getInstance("X.509").generateCertPath(path);
       PKIXParameters params = new PKIXParameters(trustAnchors);
-      params.setRevocationEnabled(false);
+      params.setRevocationEnabled(false); // revocation: ClientCrls, after the path is known to be valid
       params.setDate(Date.from(clock.instant()));
-      CertPathValidator.getInstance("PKIX").validate(cp, params);
+      PKIXCertPathValidatorResult result = (PKIXCertPathValidatorResult) CertPathValidator.getInstance("PKIX").validate(cp, params);
+      return result.getTrustAnchor().getTrustedCert();
     } catch (CertPathValidatorException e) {
       throw new ClientCertificateException(reasonOf(e), describe(leaf) + ": " + e.getMessage());
     } catch (CertificateException | InvalidAlgorithmParameterException | NoSuchAlgorithmException e) {

@@ -269,6 +269,49 @@ class MutualTlsE2ETest {
     }
   }
 
+  /**
+   * A CRL file: a listed client certificate fails the handshake (CLIENT_CERT_REVOKED, audited);
+   * when the CA publishes a new CRL into the same file, the running service uses it.
+   */
+  @Test
+  void aRevokedCertificateFailsTheHandshake_andANewCrlIsUsedWithoutARestart() throws Exception {
+    TestPki.Issued revokedNow = TestPki.client(ca, "lost laptop", TestPki.Profile.client());
+    TestPki.Issued revokedLater = TestPki.client(ca, "retired console", TestPki.Profile.client());
+    Path[] lost = revokedNow.write(tmp, "lost");
+    Path[] retired = revokedLater.write(tmp, "retired");
+    Path crl = tmp.resolve("client-ca.crl");
+    Files.writeString(crl, TestPki.crlPem(TestPki.crl(ca, revokedNow.certificate())));
+    Path state = tmp.resolve("state-crl");
+    GuestmemServer withCrl = new GuestmemServer(GuestmemServer.Options.defaults(state).withTcp("127.0.0.1", 0).withBackend("emulated")
+        .withMetrics("127.0.0.1", -1)
+        .withClientAuth(new TlsClientAuth(TlsClientAuth.Mode.OPTIONAL, ClientCertificateVerifier.fromPem(tmp.resolve("client-ca.pem"), Clock.systemUTC())
+            .withCrls(ClientCrls.load(List.of(crl), Clock.systemUTC())), TlsOperators.none())));
+    try {
+      GuestmemServer.Endpoints ep = withCrl.start();
+      Function<Path[], HealthCheckResponse.ServingStatus> health = cert -> {
+        try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
+          return HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(20, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus();
+        } catch (Exception e) {
+          throw e instanceof RuntimeException r ? r : new IllegalStateException(e);
+        }
+      };
+      StatusRuntimeException e = refused(() -> health.apply(lost));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(auditLines()).anySatisfy(line -> assertThat(line).startsWith("tls handshake from /127.0.0.1:")
+          .contains("refused: CLIENT_CERT_REVOKED").contains("CN=lost laptop"));
+      assertThat(health.apply(retired)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+
+      // the CA revokes the second one too; the service reads the file again within a second or so
+      Files.writeString(crl, TestPki.crlPem(TestPki.crl(ca, revokedNow.certificate(), revokedLater.certificate())));
+      Files.setLastModifiedTime(crl, java.nio.file.attribute.FileTime.from(Instant.now().plusSeconds(2)));
+      Thread.sleep(ClientCrls.RECHECK.toMillis() + 200);
+      assertThat(refused(() -> health.apply(retired)).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      assertThat(auditLines()).anySatisfy(line -> assertThat(line).contains("refused: CLIENT_CERT_REVOKED").contains("CN=retired console"));
+    } finally {
+      withCrl.shutdown(2);
+    }
+  }
+
   @Test
   void requireModeRefusesClientsWithoutACertificate() throws Exception {
     Path state = tmp.resolve("state-require");

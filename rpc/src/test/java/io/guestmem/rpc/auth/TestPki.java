@@ -139,6 +139,52 @@ public final class TestPki {
     return new Issued(sign(b, issuer.key()), kp.getPrivate());
   }
 
+  /** An intermediate CA under {@code issuer} that may sign CRLs (keyUsage keyCertSign and cRLSign). */
+  public static Issued crlSigningIntermediate(Issued issuer, String cn) throws Exception {
+    KeyPair kp = keyPair();
+    Instant now = Instant.now();
+    JcaX509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer.certificate(), BigInteger.valueOf(SERIAL.incrementAndGet()),
+        Date.from(now.minus(Duration.ofDays(1))), Date.from(now.plus(Duration.ofDays(300))), new X500Name("CN=" + cn), kp.getPublic());
+    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(true));
+    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign));
+    return new Issued(sign(b, issuer.key()), kp.getPrivate());
+  }
+
+  /**
+   * A CRL (DER) in {@code issuer}'s name, signed with {@code signingKey} (normally the issuer's),
+   * valid from {@code thisUpdate} to {@code nextUpdate} (null: no nextUpdate), listing {@code revoked}.
+   */
+  public static byte[] crl(Issued issuer, PrivateKey signingKey, Instant thisUpdate, Instant nextUpdate, X509Certificate... revoked)
+      throws Exception {
+    org.bouncycastle.cert.X509v2CRLBuilder b = new org.bouncycastle.cert.X509v2CRLBuilder(
+        X500Name.getInstance(issuer.certificate().getSubjectX500Principal().getEncoded()), Date.from(thisUpdate));
+    if (nextUpdate != null) {
+      b.setNextUpdate(Date.from(nextUpdate));
+    }
+    for (X509Certificate c : revoked) {
+      b.addCRLEntry(c.getSerialNumber(), Date.from(thisUpdate.minus(Duration.ofMinutes(5))), org.bouncycastle.asn1.x509.CRLReason.keyCompromise);
+    }
+    b.addExtension(Extension.cRLNumber, false, new org.bouncycastle.asn1.x509.CRLNumber(BigInteger.valueOf(SERIAL.incrementAndGet())));
+    return b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(signingKey)).getEncoded();
+  }
+
+  /** A current CRL of {@code issuer} (from an hour ago to a day ahead) listing {@code revoked}. */
+  public static byte[] crl(Issued issuer, X509Certificate... revoked) throws Exception {
+    Instant now = Instant.now();
+    return crl(issuer, issuer.key(), now.minus(Duration.ofHours(1)), now.plus(Duration.ofDays(1)), revoked);
+  }
+
+  /** PEM of DER CRLs, one {@code X509 CRL} block each. */
+  public static String crlPem(byte[]... crls) throws IOException {
+    StringBuilder sb = new StringBuilder();
+    for (byte[] c : crls) {
+      sb.append("-----BEGIN X509 CRL-----\n")
+          .append(java.util.Base64.getMimeEncoder(64, "\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII)).encodeToString(c))
+          .append("\n-----END X509 CRL-----\n");
+    }
+    return sb.toString();
+  }
+
   private static X509Certificate sign(JcaX509v3CertificateBuilder b, PrivateKey issuerKey) throws Exception {
     return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
   }
