@@ -25,11 +25,13 @@ class JournalCrashTest {
 
   @Test
   void afterSigkill_theJournalHoldsExactlyTheAcknowledgedRecords() throws Exception {
-    Random random = new Random(20261126L);
-    for (int round = 0; round < 4; round++) {
+    // long form: -Dguestmem.journal.crash.rounds=N (and .seed=S for other kill points)
+    Random random = new Random(Long.getLong("guestmem.journal.crash.seed", 20261126L));
+    int rounds = Integer.getInteger("guestmem.journal.crash.rounds", 4);
+    for (int round = 0; round < rounds; round++) {
       Path state = dir.resolve("crash" + round);
       long seed = random.nextLong();
-      int killAfter = 20 + random.nextInt(round < 2 ? 200 : 4000);
+      int killAfter = 20 + random.nextInt(round % 2 == 0 ? 200 : 4000);
       Process child = ChildJvm.start(JournalCrashChild.class, state.toString(), Long.toString(seed), Integer.toString(16 * 1024));
       List<Long> seqs = new ArrayList<>();
       try (BufferedReader out = new BufferedReader(new InputStreamReader(child.getInputStream(), StandardCharsets.UTF_8))) {
