@@ -240,6 +240,52 @@ final class ServeCommand implements Callable<Integer> {
     return new TlsClientAuth(mode, verifier, new TlsOperators(ops));
   }
 
+  /**
+   * The client-certificate settings as a reload sees them: options given on the command line keep
+   * their values, the others are read again from the config file (which must still be valid).
+   */
+  TlsClientAuth reloadedClientAuth() throws java.io.IOException, java.security.GeneralSecurityException {
+    picocli.CommandLine.ParseResult given = spec.commandLine().getParseResult();
+    List<String> args = new ArrayList<>();
+    if (config != null) {
+      args.addAll(List.of("--config", config.toString()));
+    }
+    if (given.hasMatchedOption("--tls-client-ca")) {
+      args.addAll(List.of("--tls-client-ca", tlsClientCa.toString()));
+    }
+    if (given.hasMatchedOption("--tls-client-auth")) {
+      args.addAll(List.of("--tls-client-auth", tlsClientAuth));
+    }
+    if (given.hasMatchedOption("--tls-client-crl")) {
+      tlsClientCrl.forEach(f -> args.addAll(List.of("--tls-client-crl", f.toString())));
+    }
+    if (given.hasMatchedOption("--tls-operator")) {
+      tlsOperator.forEach(m -> args.addAll(List.of("--tls-operator", m)));
+    }
+    ServeCommand fresh = new ServeCommand();
+    new picocli.CommandLine(fresh).parseArgs(args.toArray(new String[0]));
+    if (fresh.config != null) {
+      fresh.applyConfig();
+    }
+    return fresh.clientAuth();
+  }
+
+  /** On SIGHUP: {@link #reloadedClientAuth} into the running server, or a log line saying why not. */
+  private void reloadOnHangup(GuestmemServer server) {
+    try {
+      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+        try {
+          server.reloadClientAuth(reloadedClientAuth());
+        } catch (Exception e) {
+          org.slf4j.LoggerFactory.getLogger(ServeCommand.class).error("SIGHUP: tls client settings not reloaded, the previous ones stay: {}",
+              e.getMessage());
+        }
+      });
+    } catch (IllegalArgumentException e) {
+      org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP cannot be handled here ({}); reloading needs a restart", e.getMessage());
+    }
+  }
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -325,6 +371,9 @@ final class ServeCommand implements Callable<Integer> {
       restart.quarantined().forEach((id, why) -> out.println("    quarantined " + id + ": " + why));
     }
     out.flush();
+    if (clientAuth.enabled() && ep.tcp() != null) {
+      reloadOnHangup(server);
+    }
     manager.ready("serving on " + ep.unix() + (ep.tcp() != null ? " and " + ep.tcp() : "")
         + (restart.readopted().isEmpty() && restart.quarantined().isEmpty() ? "" : "; " + restart.summary()));
     CountDownLatch stopped = new CountDownLatch(1);

@@ -89,6 +89,24 @@ class ServeClientAuthConfigTest {
   }
 
   @Test
+  void aReloadReadsTheConfigFileAgain_butKeepsWhatTheCommandLineGave() throws Exception {
+    bundle();
+    Path cfg = dir.resolve("guestmem.json");
+    ServeCommand serve = parse("{\"tlsClientCa\": \"clients-ca.pem\", \"tlsOperator\": [\"sha256=" + HEX + ",uid=1000,name=a\"]}",
+        "--tls-operator", "san=dns:cli.example.org,uid=7,name=cli");
+    // the command line's mappings win over the file's (as at start)
+    assertThat(serve.clientAuth().operators().mappings()).extracting(TlsOperator::name).containsExactly("cli");
+    Files.writeString(cfg, "{\"tlsClientCa\": \"clients-ca.pem\", \"tlsClientAuth\": \"require\"}");
+    TlsClientAuth reloaded = serve.reloadedClientAuth();
+    assertThat(reloaded.mode()).isEqualTo(TlsClientAuth.Mode.REQUIRE);
+    assertThat(reloaded.operators().mappings()).extracting(TlsOperator::name).containsExactly("cli");
+    Files.writeString(cfg, "{\"tlsClientCa\": \"clients-ca.pem\", \"tlsClientAuth\": \"optional\", \"listen\": \"0.0.0.0:1\"}");
+    assertThat(serve.reloadedClientAuth().mode()).isEqualTo(TlsClientAuth.Mode.OPTIONAL);
+    Files.writeString(cfg, "{\"tlsClientCa\": \"clients-ca.pem\", \"colour\": \"blue\"}");
+    assertThatThrownBy(serve::reloadedClientAuth).hasMessageContaining("unknown key \"colour\"");
+  }
+
+  @Test
   void inconsistentSettingsAreUsageErrors() throws Exception {
     assertThatThrownBy(() -> parse(null, "--tls-operator", "sha256=" + HEX + ",uid=1").clientAuth()).hasMessageContaining("--tls-client-ca");
     assertThatThrownBy(() -> parse(null, "--tls-client-auth", "require").clientAuth()).hasMessageContaining("needs --tls-client-ca");

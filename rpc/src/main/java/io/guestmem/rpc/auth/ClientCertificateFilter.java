@@ -19,9 +19,10 @@ public final class ClientCertificateFilter extends ServerTransportFilter {
   /** The verified client certificate of a TLS transport; absent without one. */
   public static final Attributes.Key<TlsPeer> TLS_PEER = Attributes.Key.create("guestmem.tls-peer");
 
-  private final TlsOperators operators;
+  private final java.util.function.Supplier<TlsOperators> operators;
 
-  public ClientCertificateFilter(TlsOperators operators) {
+  /** {@code operators} is asked when each connection becomes ready (so a reload applies to new connections). */
+  public ClientCertificateFilter(java.util.function.Supplier<TlsOperators> operators) {
     this.operators = operators;
   }
 
@@ -49,7 +50,7 @@ public final class ClientCertificateFilter extends ServerTransportFilter {
       }
     }
     String sha = ClientCertificateVerifier.sha256(leaf);
-    TlsPeer peer = new TlsPeer(sha, leaf.getSubjectX500Principal().getName(), validUntil, operators.lookup(leaf, sha).orElse(null));
+    TlsPeer peer = new TlsPeer(sha, leaf.getSubjectX500Principal().getName(), validUntil, operators.get().lookup(leaf, sha).orElse(null));
     AuthorizationLog.connected(transport.get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR), peer);
     return transport.toBuilder().set(TLS_PEER, peer).build();
   }

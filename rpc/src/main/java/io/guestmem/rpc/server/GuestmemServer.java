@@ -20,6 +20,7 @@ import io.guestmem.rpc.auth.ClientCertificateFilter;
 import io.guestmem.rpc.auth.HandshakeAuditingNegotiator;
 import io.guestmem.rpc.auth.PeerCredentialsNegotiator;
 import io.guestmem.rpc.auth.TcpAuthorization;
+import io.guestmem.rpc.auth.ReloadableClientAuth;
 import io.guestmem.rpc.auth.TlsClientAuth;
 import io.guestmem.rpc.v1.AttestationGrpc;
 import io.guestmem.rpc.v1.GuestMemoryGrpc;
@@ -161,6 +162,8 @@ public final class GuestmemServer implements AutoCloseable {
   private RestartRecovery.Report restart = RestartRecovery.Report.empty();
   private Duration vmmExitGrace;
   private VmmExitWatcher vmmExitWatcher;
+  /** The TCP listener's client-certificate settings, when it has them. */
+  private volatile ReloadableClientAuth tcpClientAuth;
 
   public GuestmemServer(Options options) {
     this.options = options;
@@ -275,11 +278,13 @@ public final class GuestmemServer implements AutoCloseable {
         InetSocketAddress at = new InetSocketAddress(options.tcpHost(), options.tcpPort());
         NettyServerBuilder tcpBuilder;
         if (clientAuth.enabled()) {
-          ssl.trustManager(clientAuth.verifier().trustManager())
+          ReloadableClientAuth reloadable = new ReloadableClientAuth(clientAuth);
+          ssl.trustManager(reloadable.trustManager())
               .clientAuth(clientAuth.mode() == TlsClientAuth.Mode.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
           // the same TLS negotiation, with every failed handshake in the audit log
           tcpBuilder = withServices(NettyServerBuilder.forAddress(at, HandshakeAuditingNegotiator.serverCredentials(ssl.build())), services)
-              .addTransportFilter(new ClientCertificateFilter(clientAuth.operators()));
+              .addTransportFilter(new ClientCertificateFilter(() -> reloadable.current().operators()));
+          tcpClientAuth = reloadable;
         } else {
           tcpBuilder = withServices(NettyServerBuilder.forAddress(at), services).sslContext(ssl.build());
         }
@@ -387,6 +392,22 @@ public final class GuestmemServer implements AutoCloseable {
     Path tmp = target.resolveSibling("endpoints.json.tmp");
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(tmp.toFile(), m);
     Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /**
+   * Replaces the TCP listener's client CA bundle, CRLs and operator mappings for new handshakes and
+   * connections (what {@code serve} does on SIGHUP).
+   *
+   * @throws IllegalStateException if the listener was not started with client certificates
+   * @throws IllegalArgumentException if {@code next} changes the mode; nothing changes then
+   */
+  public void reloadClientAuth(TlsClientAuth next) {
+    ReloadableClientAuth r = tcpClientAuth;
+    if (r == null) {
+      throw new IllegalStateException("the TCP listener was not started with client certificates (--tls-client-ca)");
+    }
+    r.replace(next);
+    log.info("tls client settings reloaded: {} operator mapping(s), CRLs {}", next.operators().mappings().size(), next.verifier().crls().files());
   }
 
   public Endpoints endpoints() {

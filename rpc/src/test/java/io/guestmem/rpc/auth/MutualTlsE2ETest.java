@@ -312,6 +312,59 @@ class MutualTlsE2ETest {
     }
   }
 
+  /**
+   * Reloading the client settings while serving: a new mapping makes a client an operator on its
+   * next connection; a bundle without its CA refuses it; a change of mode is refused and changes
+   * nothing.
+   */
+  @Test
+  void reloadedSettingsApplyToNewConnections_andAModeChangeIsRefused() throws Exception {
+    TestPki.Issued newcomer = TestPki.client(ca, "new ops console", TestPki.Profile.client());
+    Path[] cert = newcomer.write(tmp, "newcomer");
+    Path bundle = tmp.resolve("client-ca.pem");
+    Path state = tmp.resolve("state-reload");
+    GuestmemServer reloading = new GuestmemServer(GuestmemServer.Options.defaults(state).withTcp("127.0.0.1", 0).withBackend("emulated")
+        .withMetrics("127.0.0.1", -1)
+        .withClientAuth(new TlsClientAuth(TlsClientAuth.Mode.OPTIONAL, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()), TlsOperators.none())));
+    try {
+      GuestmemServer.Endpoints ep = reloading.start();
+      try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
+        assertThat(reason(refused(() -> memory(c).openLease(open(2 * MIB))))).isEqualTo(ErrorMapper.LOCAL_CALLERS_ONLY);
+      }
+      reloading.reloadClientAuth(new TlsClientAuth(TlsClientAuth.Mode.OPTIONAL, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()),
+          new TlsOperators(List.of(TlsOperator.parse("sha256=" + newcomer.sha256() + ",uid=" + MY_UID + ",name=newcomer")))));
+      try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
+        String lease = memory(c).openLease(open(2 * MIB)).getLease().getLeaseId();
+        memory(c).closeLease(CloseLeaseRequest.newBuilder().setLeaseId(lease).build());
+      }
+      assertThat(auditLines()).anySatisfy(line -> assertThat(line).contains("connected with certificate \"CN=new ops console\"")
+          .contains("= operator newcomer"));
+
+      TlsClientAuth require = new TlsClientAuth(TlsClientAuth.Mode.REQUIRE, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()),
+          TlsOperators.none());
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> reloading.reloadClientAuth(require))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot become require without a restart");
+      try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
+        assertThat(memory(c).openLease(open(2 * MIB)).getLease().getLeaseId()).isNotEmpty(); // still the operator
+      }
+
+      // a bundle of another CA: the client's certificate no longer gets in
+      Path otherBundle = tmp.resolve("other-bundle.pem");
+      Files.writeString(otherBundle, TestPki.pem(TestPki.rootCa("another client CA").certificate()));
+      reloading.reloadClientAuth(new TlsClientAuth(TlsClientAuth.Mode.OPTIONAL, ClientCertificateVerifier.fromPem(otherBundle, Clock.systemUTC()),
+          TlsOperators.none()));
+      try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
+        assertThat(refused(() -> HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(20, TimeUnit.SECONDS)
+            .check(HealthCheckRequest.getDefaultInstance())).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+      }
+      assertThat(auditLines()).anySatisfy(line -> assertThat(line).contains("refused: CLIENT_CERT_UNTRUSTED").contains("CN=new ops console"));
+    } finally {
+      reloading.shutdown(2);
+    }
+    // nor can a reload switch client certificates off
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> server.reloadClientAuth(TlsClientAuth.none())).isInstanceOf(IllegalArgumentException.class);
+  }
+
   @Test
   void requireModeRefusesClientsWithoutACertificate() throws Exception {
     Path state = tmp.resolve("state-require");

@@ -189,7 +189,7 @@ public final class TestPki {
     return new JcaX509CertificateConverter().getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey)));
   }
 
-  static String pem(Object o) throws IOException {
+  public static String pem(Object o) throws IOException {
     StringWriter sw = new StringWriter();
     try (JcaPEMWriter w = new JcaPEMWriter(sw)) {
       w.writeObject(o);
