@@ -706,6 +706,7 @@ final class EngineLease implements Lease {
       }
       long seq = engine.journal().changeStatus(id, LeaseStatus.CLOSED, MemoryEvent.Kind.LEASE_CLOSED, null);
       closeBackings(LeaseStatus.CLOSED);
+      engine.forget(this);
       engine.publish(new MemoryEvent(seq, Instant.now(), id, MemoryEvent.Kind.LEASE_CLOSED, List.of(), null));
     }
   }

@@ -305,6 +305,15 @@ public final class MemoryEngine implements AutoCloseable {
     }
   }
 
+  /**
+   * Drops a released lease from memory: a long-running service releases leases without end, and
+   * its map, locks and backings' bookkeeping are no longer needed. The journal keeps its record,
+   * from which {@link #info} and {@link #lease} answer for it (status CLOSED, LEASE_CLOSED).
+   */
+  void forget(EngineLease lease) {
+    leases.remove(lease.id(), lease);
+  }
+
   /** A lease by id: LEASE_NOT_FOUND if unknown, LEASE_CLOSED if released (also across restarts). */
   public Lease lease(String id) throws MemoryException {
     live();
@@ -319,8 +328,8 @@ public final class MemoryEngine implements AutoCloseable {
   }
 
   /**
-   * A lease this engine holds in memory (open, awaiting its fd, orphaned, or released while this
-   * engine ran), found without reading the journal; empty for any other id, and once the engine is
+   * A lease this engine holds in memory (open, awaiting its fd, or orphaned), found without reading
+   * the journal; empty for any other id (released leases among them), and once the engine is
    * closed. {@link #lease(String)} is the full lookup (it reads the journal to tell a lease released
    * before this engine opened from one that never existed).
    */
@@ -337,7 +346,7 @@ public final class MemoryEngine implements AutoCloseable {
     return l;
   }
 
-  /** Snapshots of every lease this engine holds (open, awaiting fd, orphaned, released here). */
+  /** Snapshots of every lease this engine holds (open, awaiting fd, orphaned; not released ones). */
   public List<LeaseInfo> leases() {
     List<LeaseInfo> out = new ArrayList<>();
     for (EngineLease l : leases.values()) {
@@ -347,7 +356,21 @@ public final class MemoryEngine implements AutoCloseable {
     return out;
   }
 
+  /**
+   * A lease's snapshot. A released lease (no longer held) is described from its journal record:
+   * status CLOSED, nothing allocated, no ranges.
+   */
   public LeaseInfo info(String id) throws MemoryException {
+    live();
+    EngineLease l = id == null ? null : leases.get(id);
+    if (l != null) {
+      return l.info();
+    }
+    Optional<LeaseRecord> r = id == null ? Optional.empty() : journal.lease(id);
+    if (r.isPresent() && r.get().status() == LeaseStatus.CLOSED) {
+      LeaseRecord c = r.get();
+      return new LeaseInfo(c.id(), c.backend(), c.mode(), c.owner(), c.teeKind(), c.size(), LeaseStatus.CLOSED, 0, 0, List.of());
+    }
     return lease(id).info();
   }
 

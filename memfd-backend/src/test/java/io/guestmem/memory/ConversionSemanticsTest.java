@@ -217,6 +217,43 @@ class ConversionSemanticsTest {
     }
   }
 
+  /**
+   * A released lease is dropped from memory (a service releases leases without end): the engine
+   * no longer holds it, and answers for it from the journal — CLOSED with no ranges, LEASE_CLOSED
+   * for anything else — the same in the run that released it as after a restart.
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("backends")
+  void releasedLeases_areNotHeld_andAreDescribedFromTheJournal(String backend) throws Exception {
+    String id;
+    try (MemoryEngine e = Backends.open(dir, backend)) {
+      Lease keep = e.openLease(LeaseRequest.owned(SIZE, "none"));
+      for (int i = 0; i < 200; i++) {
+        Lease l = e.openLease(LeaseRequest.owned(SIZE, "none"));
+        l.convert(r(0, P), PageState.SHARED);
+        l.release();
+      }
+      Lease last = e.openLease(LeaseRequest.owned(SIZE, "none"));
+      id = last.id();
+      last.release();
+      assertThat(e.leases()).extracting(LeaseInfo::id).containsExactly(keep.id());
+      assertThat(e.heldLease(id)).isEmpty();
+      LeaseInfo closed = e.info(id);
+      assertThat(closed.status()).isEqualTo(LeaseStatus.CLOSED);
+      assertThat(closed.size()).isEqualTo(SIZE);
+      assertThat(closed.owner()).isEqualTo(Owner.self());
+      assertThat(closed.ranges()).isEmpty();
+      assertThat(closed.allocatedPrivateBytes() + closed.allocatedSharedBytes()).isZero();
+      expect(Reason.LEASE_CLOSED, () -> e.lease(id));
+      expect(Reason.LEASE_CLOSED, () -> e.closeLease(id));
+      expect(Reason.LEASE_NOT_FOUND, () -> e.info("lease-nope"));
+    }
+    try (MemoryEngine e = Backends.open(dir, backend)) {
+      assertThat(e.info(id).status()).isEqualTo(LeaseStatus.CLOSED);
+      expect(Reason.LEASE_CLOSED, () -> e.convert(id, r(0, P), PageState.SHARED));
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("backends")
   void leaseRequests_areValidated(String backend) throws Exception {

@@ -884,6 +884,9 @@ public final class Journal implements AutoCloseable {
     }
   }
 
+  private static final String LEASE_COLUMNS = "id, size, mode, backend, owner_uid, owner_pid, tee_kind, status,"
+      + " private_dev, private_ino, shared_dev, shared_ino, boot_id";
+
   /** Every lease ever recorded, in id order. */
   public List<LeaseRecord> leases() throws MemoryException {
     dbLock.lock();
@@ -892,12 +895,9 @@ public final class Journal implements AutoCloseable {
         live();
         List<LeaseRecord> out = new ArrayList<>();
         try (Statement s = db.createStatement();
-             ResultSet rs = s.executeQuery("SELECT id, size, mode, backend, owner_uid, owner_pid, tee_kind, status,"
-                 + " private_dev, private_ino, shared_dev, shared_ino, boot_id FROM leases ORDER BY id")) {
+             ResultSet rs = s.executeQuery("SELECT " + LEASE_COLUMNS + " FROM leases ORDER BY id")) {
           while (rs.next()) {
-            out.add(new LeaseRecord(rs.getString(1), rs.getLong(2), LeaseMode.valueOf(rs.getString(3)), rs.getString(4),
-                new Owner(rs.getInt(5), rs.getInt(6)), rs.getString(7), LeaseStatus.valueOf(rs.getString(8)),
-                readId(rs, 9), readId(rs, 11), rs.getString(13)));
+            out.add(leaseRecord(rs));
           }
         }
         return out;
@@ -907,6 +907,32 @@ public final class Journal implements AutoCloseable {
     } finally {
       dbLock.unlock();
     }
+  }
+
+  /** One lease's record, if recorded. */
+  public Optional<LeaseRecord> lease(String leaseId) throws MemoryException {
+    dbLock.lock();
+    try {
+      try {
+        live();
+        try (PreparedStatement p = db.prepareStatement("SELECT " + LEASE_COLUMNS + " FROM leases WHERE id = ?")) {
+          p.setString(1, leaseId);
+          try (ResultSet rs = p.executeQuery()) {
+            return rs.next() ? Optional.of(leaseRecord(rs)) : Optional.empty();
+          }
+        }
+      } catch (SQLException | IllegalArgumentException e) {
+        throw new MemoryException(Reason.JOURNAL_FAILED, "journal: read lease " + leaseId + ": " + e.getMessage(), e);
+      }
+    } finally {
+      dbLock.unlock();
+    }
+  }
+
+  private static LeaseRecord leaseRecord(ResultSet rs) throws SQLException {
+    return new LeaseRecord(rs.getString(1), rs.getLong(2), LeaseMode.valueOf(rs.getString(3)), rs.getString(4),
+        new Owner(rs.getInt(5), rs.getInt(6)), rs.getString(7), LeaseStatus.valueOf(rs.getString(8)),
+        readId(rs, 9), readId(rs, 11), rs.getString(13));
   }
 
   private static FileId readId(ResultSet rs, int i) throws SQLException {

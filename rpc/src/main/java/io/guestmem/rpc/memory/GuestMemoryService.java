@@ -368,12 +368,23 @@ public final class GuestMemoryService extends GuestMemoryGrpc.GuestMemoryImplBas
           throw ErrorMapper.invalid("page_token is not one this service issued");
         }
       }
-      Lease lease = owned(req.getLeaseId(), peer);
-      LeaseInfo info = lease.info();
+      Lease lease = null;
+      try {
+        lease = owned(req.getLeaseId(), peer);
+      } catch (MemoryException e) {
+        if (e.reason() != MemoryException.Reason.LEASE_CLOSED) {
+          throw e;
+        }
+      }
+      // a released lease is no longer held: its journal record describes it (CLOSED, no ranges)
+      LeaseInfo info = lease != null ? lease.info() : engine.info(req.getLeaseId());
+      if (lease == null && !peer.mayActOn(info.owner().uid())) {
+        throw new MemoryException(MemoryException.Reason.NOT_OWNER, "lease " + info.id() + " is not the caller's");
+      }
       if (from >= info.size() && from != 0) {
         throw ErrorMapper.invalid("page_token is past the end of the lease");
       }
-      List<StateRange> page = lease.rangePage(from, pageSize);
+      List<StateRange> page = lease != null ? lease.rangePage(from, pageSize) : List.of();
       io.guestmem.rpc.v1.Lease.Builder b = toProto(info, 0, 0).toBuilder();
       page.forEach(r -> b.addRanges(stateRange(r)));
       long end = page.isEmpty() ? info.size() : page.get(page.size() - 1).range().end();
