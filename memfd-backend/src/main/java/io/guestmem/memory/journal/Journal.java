@@ -433,7 +433,7 @@ public final class Journal implements AutoCloseable {
       throw e;
     }
     ingestedSeq = last;
-    framesSinceCheckpoint += 2 + batch.length / 1024;
+    wrote(batch.length);
   }
 
   @FunctionalInterface
