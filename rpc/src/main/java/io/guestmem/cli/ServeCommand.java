@@ -273,7 +273,7 @@ final class ServeCommand implements Callable<Integer> {
   /** On SIGHUP: {@link #reloadedClientAuth} into the running server, or a log line saying why not. */
   private void reloadOnHangup(GuestmemServer server) {
     try {
-      sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+      sun.misc.SignalHandler previous = sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
         try {
           server.reloadClientAuth(reloadedClientAuth());
         } catch (Exception e) {
@@ -281,6 +281,11 @@ final class ServeCommand implements Callable<Integer> {
               e.getMessage());
         }
       });
+      if (previous == sun.misc.SignalHandler.SIG_IGN) {
+        // the JVM leaves a signal ignored at start (nohup, some supervisors) ignored
+        org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP is ignored in this process (started under nohup?); "
+            + "reloading the tls client settings needs a restart");
+      }
     } catch (IllegalArgumentException e) {
       org.slf4j.LoggerFactory.getLogger(ServeCommand.class).warn("SIGHUP cannot be handled here ({}); reloading needs a restart", e.getMessage());
     }

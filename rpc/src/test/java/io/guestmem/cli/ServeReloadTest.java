@@ -68,7 +68,10 @@ class ServeReloadTest {
     Path state = tmp.resolve("state");
     Path log = tmp.resolve("serve.log");
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process p = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+    // SIGHUP back to its default first: a build started under nohup would hand an ignored SIGHUP
+    // down to the service, and the JVM leaves an ignored signal ignored (serve then warns)
+    Process p = new ProcessBuilder(List.of("python3", "-c", "import os, signal, sys; signal.signal(signal.SIGHUP, signal.SIG_DFL); "
+        + "os.execv(sys.argv[1], sys.argv[1:])", java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         "io.guestmem.cli.Main", "serve", "--state-dir", state.toString(), "--config", cfg.toString()))
         .redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
