@@ -201,8 +201,11 @@ final class RecordLog {
     return failed;
   }
 
-  /** Whether a record of this size could ever be appended (after a reset). */
+  /** Whether a record of this kind and size could ever be appended (after a reset). */
   static boolean fits(JournalRecord r, int capacity) {
+    if (!RecordCodec.isPageState(r.kind())) {
+      return false; // only page-state records have the log's encoding; others go to SQLite
+    }
     long size = recordSize(r);
     return size > 0 && size - 8 <= MAX_BODY_BYTES && size <= capacity - HEADER_BYTES;
   }
