@@ -76,10 +76,9 @@ final class RecordLog {
   private long epoch;
   private int writePos = HEADER_BYTES;
   private boolean failed;
-  private final byte[] scratch = new byte[8 + MAX_BODY_BYTES + 8];
-  /** Native copy of the encoded record, written from (only the record's bytes cross into it). */
-  private final Memory nativeBuf = new Memory(scratch.length);
-  private final ByteBuffer scratchView = ByteBuffer.wrap(scratch).order(ByteOrder.LITTLE_ENDIAN);
+  /** Where a record is encoded and written from: native memory, so nothing is copied between encoding and the write. */
+  private final Memory nativeBuf = new Memory(8 + MAX_BODY_BYTES + 8);
+  private final ByteBuffer nativeView = nativeBuf.getByteBuffer(0, nativeBuf.size()).order(ByteOrder.LITTLE_ENDIAN);
   private final byte[] epochBytes = new byte[8];
   private final CRC32C crc = new CRC32C();
 
@@ -231,7 +230,6 @@ final class RecordLog {
     }
     int len = encode(r);
     try {
-      nativeBuf.write(0, scratch, 0, len);
       Syscalls.pwriteFully(fd, nativeBuf, len, writePos);
     } catch (ErrnoException e) {
       failed = true;
@@ -281,9 +279,9 @@ final class RecordLog {
     return body < 0 ? -1 : (8 + body + 7) & ~7L;
   }
 
-  /** Encodes {@code r} into the scratch buffer; returns the bytes to copy (a multiple of 8). */
+  /** Encodes {@code r} into the native buffer; returns the bytes to write (a multiple of 8). */
   private int encode(JournalRecord r) {
-    ByteBuffer b = scratchView;
+    ByteBuffer b = nativeView;
     b.clear();
     b.position(8);
     RecordCodec.putBody(b, r);
@@ -291,11 +289,13 @@ final class RecordLog {
     int bodyLength = end - 8;
     crc.reset();
     crc.update(epochBytes, 0, 8);
-    crc.update(scratch, 8, bodyLength);
+    b.limit(end).position(8);
+    crc.update(b);
+    b.clear();
     b.putInt(0, bodyLength).putInt(4, (int) crc.getValue());
     int padded = (end + 7) & ~7;
     for (int i = end; i < padded; i++) {
-      scratch[i] = 0;
+      b.put(i, (byte) 0);
     }
     return padded;
   }
