@@ -20,12 +20,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
@@ -136,6 +138,18 @@ public final class Journal implements AutoCloseable {
   /** Records {@link #open} ingested from a record log a crash left behind. */
   private int recoveredFromLog;
   private Thread ingester;
+  /** Whether appends that go to SQLite are committed in groups (POWER_LOSS: one fsync per group). */
+  private boolean groupCommit;
+  /** POWER_LOSS appends waiting for the next group commit, in seq order; guarded by lock. */
+  private final ArrayDeque<GroupMember> group = new ArrayDeque<>();
+  /** Whether a group commit is running (its leader holds no lock but dbLock meanwhile); guarded by lock. */
+  private boolean committing;
+  private final Condition groupDone = lock.newCondition();
+  /** Runs in the leader before each group's commit, with the group's size; a test seam (ordering, injected failures). */
+  private GroupCommitHook groupCommitHook = n -> { };
+  /** Group commits so far, and the records they carried; guarded by lock. */
+  private long groupCommits;
+  private long groupCommitRecords;
   /** The last ingestion failure the ingester logged, so that a persistent one is logged once. */
   private String lastIngestFailure;
 
@@ -259,6 +273,7 @@ public final class Journal implements AutoCloseable {
       if (durability == Durability.POWER_LOSS) {
         // every record of the old log is now in an fsynced commit
         Files.deleteIfExists(logFile(stateDir));
+        j.groupCommit = true;
       } else if (logCapacity > 0) {
         j.startRecordLog(logFile(stateDir), logCapacity, ingester, left);
       }
@@ -693,6 +708,9 @@ public final class Journal implements AutoCloseable {
         }
         throw new IllegalStateException("a record that fits an empty record log did not fit after a reset");
       }
+      if (groupCommit) {
+        return appendToGroup(r);
+      }
       dbLock.lock();
       try {
         long seq = insert(leaseId, kind, to, ranges);
@@ -709,6 +727,110 @@ public final class Journal implements AutoCloseable {
     } finally {
       lock.unlock();
     }
+  }
+
+  /** One append waiting for a group commit. */
+  private static final class GroupMember {
+    final JournalRecord record;
+    boolean done;
+    Exception failure;
+
+    GroupMember(JournalRecord record) {
+      this.record = record;
+    }
+  }
+
+  /** See {@link #groupCommitHook}. */
+  @FunctionalInterface
+  interface GroupCommitHook {
+    void beforeCommit(int records) throws SQLException;
+  }
+
+  void setGroupCommitHook(GroupCommitHook hook) {
+    lock.lock();
+    try {
+      groupCommitHook = hook;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** {@code {group commits, records they carried}} so far. */
+  long[] groupCommitStats() {
+    lock.lock();
+    try {
+      return new long[] {groupCommits, groupCommitRecords};
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * Group commit (POWER_LOSS): {@code r} joins the queue with the next seq; the first waiting
+   * caller that finds no commit running becomes the leader, takes every queued record and writes
+   * them in one transaction — one fsync for all of them — with the journal lock released, so that
+   * the appends arriving meanwhile form the next group. Every member returns only once its group
+   * is committed; if the commit fails, every member of that group fails (nothing of it was
+   * written) and its seqs are not used again by this process. Groups commit in seq order: there
+   * is one leader at a time and each takes the queue from its head. lock held on entry and exit.
+   */
+  private long appendToGroup(JournalRecord r) throws MemoryException {
+    GroupMember me = new GroupMember(r);
+    nextSeq = r.seq() + 1;
+    group.add(me);
+    while (!me.done) {
+      if (committing) {
+        groupDone.awaitUninterruptibly();
+        continue;
+      }
+      committing = true;
+      List<GroupMember> batch = new ArrayList<>(group);
+      group.clear();
+      GroupCommitHook hook = groupCommitHook;
+      Exception failure = null;
+      lock.unlock();
+      try {
+        dbLock.lock();
+        try {
+          live();
+          hook.beforeCommit(batch.size());
+          transaction(() -> {
+            int bytes = 0;
+            for (GroupMember m : batch) {
+              bytes += insertRow(m.record);
+            }
+            wrote(bytes);
+            return null;
+          });
+          checkpointIfDue();
+        } catch (SQLException e) {
+          recoverStatements();
+          failure = e;
+        } catch (RuntimeException e) {
+          failure = e;
+        } finally {
+          dbLock.unlock();
+        }
+      } finally {
+        lock.lock();
+        committing = false;
+        if (failure == null) {
+          groupCommits++;
+          groupCommitRecords += batch.size();
+        }
+        for (GroupMember m : batch) {
+          m.done = true;
+          m.failure = failure;
+        }
+        groupDone.signalAll();
+      }
+    }
+    if (me.failure != null) {
+      String what = "append " + r.kind() + " for " + r.leaseId() + " (group commit)";
+      throw me.failure instanceof SQLException e ? failed(what, e)
+          : new MemoryException(Reason.JOURNAL_FAILED, "journal: " + what + ": " + me.failure, me.failure);
+    }
+    return r.seq();
   }
 
   /**
