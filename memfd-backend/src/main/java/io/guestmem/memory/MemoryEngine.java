@@ -83,8 +83,8 @@ public final class MemoryEngine implements AutoCloseable {
       backend.close();
       throw e;
     }
-    LOG.info("memory engine open: backend={} ({}), state={}, {}, {} records ingested from the record log", backend.name(),
-        backend.guarantee(), config.stateDir(), engine.recovery, journal.recoveredFromRecordLog());
+    LOG.info("memory engine open: backend={} ({}), state={}, durability={}, {}, {} records ingested from the record log", backend.name(),
+        backend.guarantee(), config.stateDir(), config.durability(), engine.recovery, journal.recoveredFromRecordLog());
     return engine;
   }
 

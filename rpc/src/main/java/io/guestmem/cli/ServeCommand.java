@@ -1,5 +1,6 @@
 package io.guestmem.cli;
 
+import io.guestmem.memory.Durability;
 import io.guestmem.rpc.restart.ListenFds;
 import io.guestmem.rpc.restart.RestartRecovery;
 import io.guestmem.rpc.server.GuestmemServer;
@@ -78,6 +79,12 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--executor", defaultValue = "direct", description = "direct (calls on transport threads; slow work goes to bounded pools) or default (grpc-java's pool); default ${DEFAULT-VALUE}.")
   String executor;
 
+  @Option(names = "--durability", defaultValue = "process-crash", paramLabel = "LEVEL",
+      description = "What an acknowledged page-state change survives: process-crash (the process being killed; "
+          + "the record is in the page cache when the call returns) or power-loss (also a kernel crash or power cut: "
+          + "an fsync per change, run off the transport threads; much slower). Default: ${DEFAULT-VALUE}.")
+  String durability;
+
   @Option(names = "--drain-seconds", defaultValue = "10", description = "How long in-flight calls may finish on shutdown (default: ${DEFAULT-VALUE}).")
   long drainSeconds;
 
@@ -88,11 +95,20 @@ final class ServeCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE",
       description = "JSON config file; its keys are these options' long names without dashes (stateDir, listen, "
           + "noTcp, tlsCert, tlsKey, tlsClientCa, tlsClientCrl (an array), tlsClientAuth, tlsOperator (an array), backend, "
-          + "trustEmulatedRoots, metrics, executor, "
+          + "trustEmulatedRoots, metrics, executor, durability, "
           + "drainSeconds, releaseAfterVmmExit). Command-line options win.")
   Path config;
 
   @Spec CommandSpec spec;
+
+  /** The {@code --durability} level, or null if it names none. */
+  Durability durability() {
+    return switch (durability) {
+      case "process-crash" -> Durability.PROCESS_CRASH;
+      case "power-loss" -> Durability.POWER_LOSS;
+      default -> null;
+    };
+  }
 
   /** Applies the config file's values to every option not given on the command line; unknown keys are errors. */
   void applyConfig() throws java.io.IOException {
@@ -337,6 +353,12 @@ final class ServeCommand implements Callable<Integer> {
       err.println("guestmem serve: --executor must be direct or default");
       return Main.EXIT_USAGE;
     }
+    Durability level = durability();
+    if (level == null) {
+      err.println("guestmem serve: --durability must be process-crash or power-loss");
+      return Main.EXIT_USAGE;
+    }
+    opts = opts.withDurability(level);
     if (metrics.equals("off")) {
       opts = opts.withMetrics("127.0.0.1", -1);
     } else {

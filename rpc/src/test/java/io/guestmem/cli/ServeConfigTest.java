@@ -39,6 +39,26 @@ class ServeConfigTest {
   }
 
   @Test
+  void durabilityComesFromTheCommandLineOrTheConfigFile() throws Exception {
+    assertThat(parse("{}").durability()).isEqualTo(io.guestmem.memory.Durability.PROCESS_CRASH);
+    assertThat(parse("{\"durability\": \"power-loss\"}").durability()).isEqualTo(io.guestmem.memory.Durability.POWER_LOSS);
+    assertThat(parse("{\"durability\": \"power-loss\"}", "--durability", "process-crash").durability())
+        .isEqualTo(io.guestmem.memory.Durability.PROCESS_CRASH);
+    assertThat(parse("{\"durability\": \"fsync\"}").durability()).isNull();
+  }
+
+  @Test
+  void anUnknownDurabilityIsAUsageErrorBeforeAnythingStarts() {
+    java.io.StringWriter err = new java.io.StringWriter();
+    CommandLine cl = new CommandLine(new ServeCommand());
+    cl.setErr(new java.io.PrintWriter(err));
+    int code = cl.execute("--state-dir", dir.resolve("st").toString(), "--no-tcp", "--backend", "emulated", "--durability", "sometimes");
+    assertThat(code).isEqualTo(Main.EXIT_USAGE);
+    assertThat(err.toString()).contains("--durability must be process-crash or power-loss");
+    assertThat(Files.exists(dir.resolve("st").resolve("guestmem.db"))).isFalse();
+  }
+
+  @Test
   void unknownKeysAndWrongTypesAreErrors() {
     assertThatThrownBy(() -> parse("{\"bogus\": 1}")).hasMessageContaining("unknown key \"bogus\"");
     assertThatThrownBy(() -> parse("{\"config\": \"x\"}")).hasMessageContaining("unknown key");

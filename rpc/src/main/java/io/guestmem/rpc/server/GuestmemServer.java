@@ -12,6 +12,7 @@ import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.protobuf.services.ProtoReflectionServiceV1;
 import io.guestmem.memory.HostCapabilities;
 import io.guestmem.memory.HostProbe;
+import io.guestmem.memory.Durability;
 import io.guestmem.memory.EngineConfig;
 import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryException;
@@ -88,38 +89,38 @@ public final class GuestmemServer implements AutoCloseable {
   public record Options(Path stateDir, String tcpHost, int tcpPort, boolean tcpEnabled,
                         Path tlsCertificate, Path tlsPrivateKey, int maxInboundMessageBytes,
                         String backend, boolean rootIsOperator, Path trustEmulatedRoots, String metricsHost, int metricsPort,
-                        boolean directExecutor, TlsClientAuth clientAuth) {
+                        boolean directExecutor, TlsClientAuth clientAuth, Durability durability) {
     public static final int DEFAULT_TCP_PORT = 7443;
     public static final int DEFAULT_MAX_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     public static Options defaults(Path stateDir) {
-      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0, true, TlsClientAuth.none());
+      return new Options(stateDir, "127.0.0.1", DEFAULT_TCP_PORT, true, null, null, DEFAULT_MAX_MESSAGE_BYTES, EngineConfig.AUTO, true, null, "127.0.0.1", 0, true, TlsClientAuth.none(), Durability.PROCESS_CRASH);
     }
 
     public Options withTcp(String host, int port) {
-      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, host, port, true, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
 
     public Options withoutTcp() {
-      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, false, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
 
     public Options withBackend(String b) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, b, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
 
     public Options withTls(Path certificate, Path privateKey) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, certificate, privateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
 
     /** Also trust the emulated roots in {@code dir} (CI with the emulated TEE); every verdict then says so. */
     public Options withTrustedEmulatedRoots(Path dir) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, dir, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
 
     /** Prometheus endpoint; port 0 picks a free port, -1 disables it. */
     public Options withMetrics(String host, int port) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, host, port, directExecutor, clientAuth, durability);
     }
 
     /**
@@ -127,18 +128,30 @@ public final class GuestmemServer implements AutoCloseable {
      * work to a bounded pool itself) or on grpc-java's default cached pool.
      */
     public Options withDirectExecutor(boolean direct) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, direct, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, direct, clientAuth, durability);
     }
 
     /** Client certificates on the TCP listener (mTLS) and the operator mappings built on them. */
     public Options withClientAuth(TlsClientAuth auth) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, auth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, auth, durability);
+    }
+
+    /**
+     * What an acknowledged page-state change survives: {@code PROCESS_CRASH} (the default: the
+     * process being killed) or {@code POWER_LOSS} (also a kernel crash or power cut: an fsync per
+     * record, on the bounded pool rather than the transport threads).
+     */
+    public Options withDurability(Durability d) {
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, rootIsOperator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, d);
     }
 
     public Options withRootIsOperator(boolean operator) {
-      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth);
+      return new Options(stateDir, tcpHost, tcpPort, tcpEnabled, tlsCertificate, tlsPrivateKey, maxInboundMessageBytes, backend, operator, trustEmulatedRoots, metricsHost, metricsPort, directExecutor, clientAuth, durability);
     }
   }
+
+  /** Threads of the lease-operation pool under {@code POWER_LOSS} durability (group commit; see {@code Journal}). */
+  static final int POWER_LOSS_MEMORY_THREADS = 32;
 
   /** What a started server listens on (the content of {@code endpoints.json}). */
   public record Endpoints(Path unix, Path fdChannel, String tcp, String tlsCertSha256, String metrics) {}
@@ -201,7 +214,7 @@ public final class GuestmemServer implements AutoCloseable {
     try {
       refuseIfAnotherInstanceServes(state.controlSocket());
       try {
-        engine = MemoryEngine.open(EngineConfig.of(state.root(), options.backend()));
+        engine = MemoryEngine.open(EngineConfig.of(state.root(), options.backend()).withDurability(options.durability()));
       } catch (MemoryException e) {
         throw new IOException("cannot open the memory engine in " + state.root() + ": " + e.getMessage(), e);
       }
@@ -226,7 +239,13 @@ public final class GuestmemServer implements AutoCloseable {
       });
       HandoffTokens tokens = new HandoffTokens(Clock.systemUTC(), HandoffTokens.DEFAULT_LIFETIME);
       AttachWaiters waiters = new AttachWaiters();
-      memoryService = new GuestMemoryService(engine, tokens, waiters, options.rootIsOperator(), boundedPool("guestmem-memory", 2 * Runtime.getRuntime().availableProcessors() + 2, 1024));
+      // Under POWER_LOSS a pool thread mostly waits for its group's fsync, and a group can only be as
+      // large as the number of threads waiting: more threads, larger groups, the same CPU.
+      int memoryThreads = 2 * Runtime.getRuntime().availableProcessors() + 2;
+      if (options.durability() == Durability.POWER_LOSS) {
+        memoryThreads = Math.max(memoryThreads, POWER_LOSS_MEMORY_THREADS);
+      }
+      memoryService = new GuestMemoryService(engine, tokens, waiters, options.rootIsOperator(), boundedPool("guestmem-memory", memoryThreads, 1024));
       metrics.bind(engine);
       List<ServerServiceDefinition> localServices = new ArrayList<>();
       List<ServerServiceDefinition> remoteServices = new ArrayList<>();

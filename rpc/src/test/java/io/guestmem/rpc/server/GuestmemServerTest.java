@@ -18,6 +18,13 @@ import io.grpc.stub.StreamObserver;
 import io.guestmem.memory.HostProbe;
 import io.guestmem.rpc.client.ServiceClient;
 import io.guestmem.rpc.v1.CapabilitiesGrpc;
+import io.guestmem.rpc.v1.ConvertRequest;
+import io.guestmem.rpc.v1.GetLeaseRequest;
+import io.guestmem.rpc.v1.GuestMemoryGrpc;
+import io.guestmem.rpc.v1.LeaseMode;
+import io.guestmem.rpc.v1.OpenLeaseRequest;
+import io.guestmem.rpc.v1.PageState;
+import io.guestmem.rpc.v1.TeeKind;
 import io.guestmem.rpc.v1.GetCapabilitiesRequest;
 import io.guestmem.rpc.v1.HostCapabilities;
 import java.io.IOException;
@@ -46,6 +53,46 @@ class GuestmemServerTest {
   @AfterEach
   void stop() throws Exception {
     server.shutdown(2);
+  }
+
+  /**
+   * {@code POWER_LOSS}: no record log next to the database, every acknowledged conversion is a
+   * row of SQLite's {@code journal} table (committed with synchronous=FULL) when the call returns;
+   * the default keeps its record log. Both serve the same RPCs.
+   */
+  @Test
+  void powerLossDurabilityJournalsEveryConversionInSqliteAndHasNoRecordLog(@TempDir Path other) throws Exception {
+    assertThat(Files.exists(stateDir.resolve("guestmem.db-records"))).as("default durability keeps a record log").isTrue();
+    GuestmemServer strict = new GuestmemServer(GuestmemServer.Options.defaults(other).withoutTcp().withBackend("emulated")
+        .withMetrics("127.0.0.1", -1).withDurability(io.guestmem.memory.Durability.POWER_LOSS));
+    strict.start();
+    String lease;
+    try (ServiceClient c = ServiceClient.connect(other)) {
+      GuestMemoryGrpc.GuestMemoryBlockingStub stub = GuestMemoryGrpc.newBlockingStub(c.channel()).withDeadlineAfter(10, TimeUnit.SECONDS);
+      lease = stub.openLease(OpenLeaseRequest.newBuilder().setSizeBytes(1 << 20).setMode(LeaseMode.LEASE_MODE_OWNED)
+          .setTeeKind(TeeKind.TEE_KIND_NONE).build()).getLease().getLeaseId();
+      for (int i = 0; i < 3; i++) {
+        stub.convert(ConvertRequest.newBuilder().setLeaseId(lease)
+            .addRanges(io.guestmem.rpc.v1.ByteRange.newBuilder().setOffset(i * 8192L).setLength(4096))
+            .setTo(PageState.PAGE_STATE_SHARED).build());
+      }
+      assertThat(stub.getLease(GetLeaseRequest.newBuilder().setLeaseId(lease).build()).getRangesList())
+          .extracting(r -> r.getState()).contains(PageState.PAGE_STATE_SHARED);
+    } finally {
+      strict.shutdown(2);
+    }
+    assertThat(Files.exists(other.resolve("guestmem.db-records"))).isFalse();
+    try (java.sql.Connection db = java.sql.DriverManager.getConnection("jdbc:sqlite:" + other.resolve("guestmem.db"));
+         java.sql.PreparedStatement q = db.prepareStatement("SELECT count(*) FROM journal WHERE lease_id = ? AND kind = 'CONVERTED'");
+         java.sql.Statement batches = db.createStatement()) {
+      q.setString(1, lease);
+      try (java.sql.ResultSet rs = q.executeQuery()) {
+        assertThat(rs.getInt(1)).isEqualTo(3);
+      }
+      try (java.sql.ResultSet rs = batches.executeQuery("SELECT count(*) FROM journal_batches")) {
+        assertThat(rs.getInt(1)).as("nothing went through a record log").isZero();
+      }
+    }
   }
 
   @Test
