@@ -3,6 +3,7 @@ package io.guestmem.bench;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.StreamObserver;
+import io.guestmem.memory.Durability;
 import io.guestmem.memory.HostProbe;
 import io.guestmem.rpc.client.ServiceClient;
 import io.guestmem.rpc.server.GuestmemServer;
@@ -50,7 +51,9 @@ import java.util.function.BiConsumer;
  * default instance too), so the load generator's own message building does not compete with the
  * server for the same cores.
  *
- * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.guestmem.bench.RpcLoad [callsPerPoint] [backend] [rounds]}.
+ * <p>Run: {@code java -cp benchmarks/target/benchmarks.jar io.guestmem.bench.RpcLoad [callsPerPoint] [backend] [rounds] [streams,...] [durability]}
+ * (default {@code 20000 <the host's default backend> 20 1,8,64 process-crash}; {@code power-loss} serves with an fsync
+ * per record); the state directories are removed at the end.
  * Calls are bounded in number and every wait is bounded in time; everything stays on this host.
  */
 public final class RpcLoad {
@@ -65,64 +68,82 @@ public final class RpcLoad {
     int calls = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     String backend = args.length > 1 ? args[1] : HostProbe.probe().defaultBackend();
     int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 20;
-    int[] levels = {1, 8, 64};
-    System.out.printf(Locale.ROOT, "guestmem RpcLoad: %d calls per point in %d rounds, backend %s, %d cores%n", calls, rounds, backend,
-        Runtime.getRuntime().availableProcessors());
+    int[] levels = args.length > 3 ? Arrays.stream(args[3].split(",")).mapToInt(Integer::parseInt).toArray() : new int[] {1, 8, 64};
+    if (Arrays.stream(levels).anyMatch(l -> l < 1 || l > MAX_STREAMS)) {
+      throw new IllegalArgumentException("stream counts are 1.." + MAX_STREAMS);
+    }
+    Durability durability = args.length > 4 ? Durability.valueOf(args[4].toUpperCase(Locale.ROOT).replace('-', '_')) : Durability.PROCESS_CRASH;
+    System.out.printf(Locale.ROOT, "guestmem RpcLoad: %d calls per point in %d rounds, backend %s, durability %s, %d cores%n", calls, rounds,
+        backend, durability, Runtime.getRuntime().availableProcessors());
     Path stateDirect = Files.createTempDirectory("guestmem-load-direct-");
     Path stateDefault = Files.createTempDirectory("guestmem-load-default-");
-    try (Target direct = Target.start(true, stateDirect, backend); Target dflt = Target.start(false, stateDefault, backend)) {
-      List<Target> targets = List.of(direct, dflt);
-      // warm-up of both configurations: JIT, connections, journals
-      for (Target t : targets) {
-        t.warmUp(Math.max(1000, calls / 5));
-      }
-      System.out.println("# load average " + loadAverage());
-      System.out.printf(Locale.ROOT, "%-8s %-6s %-9s %10s %9s %9s %9s %10s %10s %10s%n",
-          "executor", "streams", "call", "calls/s", "p50 µs", "p99 µs", "p99.9 µs", "tput/base", "p50/base", "paired");
-      System.out.println("(batch64: tput/base is pages/s against the single-page convert row's pages/s; p50/base against the empty call;"
-          + " paired: median over rounds of each round's convert/empty throughput)");
-      for (int streams : levels) {
-        int perRound = Math.max(streams, calls / rounds);
-        Map<Target, List<Result>> bases = new LinkedHashMap<>();
-        Map<Target, List<Result>> convs = new LinkedHashMap<>();
-        Map<Target, List<Result>> batches = new LinkedHashMap<>();
-        for (int r = 0; r < rounds; r++) {
-          // the configurations' rounds interleave too, so that the "best empty" comparison is as fair as the per-configuration one
-          for (Target t : targets) {
-            bases.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.empty()));
-            convs.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.convert()));
-            batches.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, Math.max(streams, perRound / 8), t.convertBatch()));
-          }
-        }
-        Result bestEmpty = null;
-        Result bestConvert = null;
-        String bestEmptyName = "";
-        String bestConvertName = "";
+    try {
+      try (Target direct = Target.start(true, stateDirect, backend, durability); Target dflt = Target.start(false, stateDefault, backend, durability)) {
+        List<Target> targets = List.of(direct, dflt);
+        // warm-up of both configurations: JIT, connections, journals
         for (Target t : targets) {
-          Result base = Result.combine(bases.get(t));
-          Result conv = Result.combine(convs.get(t));
-          Result batch = Result.combine(batches.get(t));
-          print(t.name, streams, "empty", base, base, 1.0);
-          print(t.name, streams, "convert", conv, base, pairedRatio(convs.get(t), bases.get(t)));
-          System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f%n", t.name, streams,
-              "batch" + BATCH, batch.callsPerSecond(), batch.p50(), batch.p99(), batch.p999(),
-              batch.callsPerSecond() * BATCH / conv.callsPerSecond(), (double) batch.p50() / base.p50());
-          if (bestEmpty == null || base.callsPerSecond() > bestEmpty.callsPerSecond()) {
-            bestEmpty = base;
-            bestEmptyName = t.name;
-          }
-          if (bestConvert == null || conv.callsPerSecond() > bestConvert.callsPerSecond()) {
-            bestConvert = conv;
-            bestConvertName = t.name;
-          }
+          t.warmUp(Math.max(1000, calls / 5));
         }
-        long bestEmptyP50 = Math.min(Result.combine(bases.get(direct)).p50(), Result.combine(bases.get(dflt)).p50());
-        long bestConvertP50 = Math.min(Result.combine(convs.get(direct)).p50(), Result.combine(convs.get(dflt)).p50());
-        System.out.printf(Locale.ROOT, "best     %-6d convert %s vs empty %s: throughput %.2f, p50 %d vs %d µs = %.2f%n", streams,
-            bestConvertName, bestEmptyName, bestConvert.callsPerSecond() / bestEmpty.callsPerSecond(), bestConvertP50, bestEmptyP50,
-            (double) bestConvertP50 / bestEmptyP50);
+        System.out.println("# load average " + loadAverage());
+        System.out.printf(Locale.ROOT, "%-8s %-6s %-9s %10s %9s %9s %9s %10s %10s %10s%n",
+            "executor", "streams", "call", "calls/s", "p50 µs", "p99 µs", "p99.9 µs", "tput/base", "p50/base", "paired");
+        System.out.println("(batch64: tput/base is pages/s against the single-page convert row's pages/s; p50/base against the empty call;"
+            + " paired: median over rounds of each round's convert/empty throughput)");
+        for (int streams : levels) {
+          int perRound = Math.max(streams, calls / rounds);
+          Map<Target, List<Result>> bases = new LinkedHashMap<>();
+          Map<Target, List<Result>> convs = new LinkedHashMap<>();
+          Map<Target, List<Result>> batches = new LinkedHashMap<>();
+          for (int r = 0; r < rounds; r++) {
+            // the configurations' rounds interleave too, so that the "best empty" comparison is as fair as the per-configuration one
+            for (Target t : targets) {
+              bases.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.empty()));
+              convs.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, perRound, t.convert()));
+              batches.computeIfAbsent(t, k -> new ArrayList<>()).add(run(t.client, streams, Math.max(streams, perRound / 8), t.convertBatch()));
+            }
+          }
+          Result bestEmpty = null;
+          Result bestConvert = null;
+          String bestEmptyName = "";
+          String bestConvertName = "";
+          for (Target t : targets) {
+            Result base = Result.combine(bases.get(t));
+            Result conv = Result.combine(convs.get(t));
+            Result batch = Result.combine(batches.get(t));
+            print(t.name, streams, "empty", base, base, 1.0);
+            print(t.name, streams, "convert", conv, base, pairedRatio(convs.get(t), bases.get(t)));
+            System.out.printf(Locale.ROOT, "%-8s %-6d %-9s %10.0f %9d %9d %9d %10.2f %10.2f%n", t.name, streams,
+                "batch" + BATCH, batch.callsPerSecond(), batch.p50(), batch.p99(), batch.p999(),
+                batch.callsPerSecond() * BATCH / conv.callsPerSecond(), (double) batch.p50() / base.p50());
+            if (bestEmpty == null || base.callsPerSecond() > bestEmpty.callsPerSecond()) {
+              bestEmpty = base;
+              bestEmptyName = t.name;
+            }
+            if (bestConvert == null || conv.callsPerSecond() > bestConvert.callsPerSecond()) {
+              bestConvert = conv;
+              bestConvertName = t.name;
+            }
+          }
+          long bestEmptyP50 = Math.min(Result.combine(bases.get(direct)).p50(), Result.combine(bases.get(dflt)).p50());
+          long bestConvertP50 = Math.min(Result.combine(convs.get(direct)).p50(), Result.combine(convs.get(dflt)).p50());
+          System.out.printf(Locale.ROOT, "best     %-6d convert %s vs empty %s: throughput %.2f, p50 %d vs %d µs = %.2f%n", streams,
+              bestConvertName, bestEmptyName, bestConvert.callsPerSecond() / bestEmpty.callsPerSecond(), bestConvertP50, bestEmptyP50,
+              (double) bestConvertP50 / bestEmptyP50);
+        }
+        System.out.println("# load average " + loadAverage());
       }
-      System.out.println("# load average " + loadAverage());
+    } finally {
+      deleteTree(stateDirect);
+      deleteTree(stateDefault);
+    }
+  }
+
+  /** Removes a state directory this run made (the services have stopped by then). */
+  private static void deleteTree(Path dir) throws java.io.IOException {
+    try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
     }
   }
 
@@ -156,9 +177,9 @@ public final class RpcLoad {
       this.memory = GuestMemoryGrpc.newStub(client.channel());
     }
 
-    static Target start(boolean direct, Path state, String backend) throws Exception {
+    static Target start(boolean direct, Path state, String backend, Durability durability) throws Exception {
       GuestmemServer server = new GuestmemServer(GuestmemServer.Options.defaults(state).withoutTcp().withBackend(backend)
-          .withMetrics("127.0.0.1", -1).withDirectExecutor(direct));
+          .withMetrics("127.0.0.1", -1).withDirectExecutor(direct).withDurability(durability));
       server.start();
       ServiceClient client = ServiceClient.connect(state);
       String lease = GuestMemoryGrpc.newBlockingStub(client.channel()).openLease(OpenLeaseRequest.newBuilder()
