@@ -30,6 +30,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * kill -9 of a real {@code guestmem serve} while this test, playing the VMM, converts blocks of
@@ -211,13 +213,16 @@ class KillAndRestartTest {
     return tmp.resolve("state");
   }
 
-  @Test
-  void afterKill9TheVmmReattachesAndEveryAcknowledgedConversionSurvived() throws Exception {
+  /** Under both durabilities: {@code power-loss} acknowledges from an fsynced group commit instead of the record log. */
+  @ParameterizedTest(name = "--durability {0}")
+  @ValueSource(strings = {"process-crash", "power-loss"})
+  void afterKill9TheVmmReattachesAndEveryAcknowledgedConversionSurvived(String durability) throws Exception {
     assumeKvm();
     Path stateDir = stateDir();
     Path log = tmp.resolve("serve.log");
+    List<String> serveArgs = List.of("--durability", durability);
     VmmView view = new VmmView();
-    ServiceProcess service = ServiceProcess.start(stateDir, null, log);
+    ServiceProcess service = ServiceProcess.start(stateDir, null, Map.of(), log, serveArgs);
     ServiceClient client = ServiceClient.connect(stateDir);
     int samples = 0;
     try {
@@ -226,7 +231,7 @@ class KillAndRestartTest {
         samples += convertThenKill(service, convertLoop(client, s.id(), s.shared(), view, round), view, round);
         client.close();
         long t0 = System.nanoTime();
-        service = ServiceProcess.start(stateDir, null, log);
+        service = ServiceProcess.start(stateDir, null, Map.of(), log, serveArgs);
         client = ServiceClient.connect(stateDir);
         long started = System.nanoTime();
         GuestMemoryBlockingStub stub = stub(client);

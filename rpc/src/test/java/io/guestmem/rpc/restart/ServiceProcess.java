@@ -57,11 +57,13 @@ final class ServiceProcess implements AutoCloseable {
     this.log = log;
   }
 
-  private static List<String> serveCommand(Path stateDir) {
+  private static List<String> serveCommand(Path stateDir, List<String> serveArgs) {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    return new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
+    List<String> cmd = new ArrayList<>(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"),
         "io.guestmem.cli.Main", "serve", "--state-dir", stateDir.toString(), "--listen", "127.0.0.1:0", "--backend", "kvm",
         "--metrics", "off", "--drain-seconds", "1"));
+    cmd.addAll(serveArgs);
+    return cmd;
   }
 
   /** Starts {@code guestmem serve}; {@code notifySocket} may be null. Waits (bounded) until it serves. */
@@ -71,8 +73,14 @@ final class ServiceProcess implements AutoCloseable {
 
   /** As {@link #start(Path, String, Path)}, with extra environment variables. */
   static ServiceProcess start(Path stateDir, String notifySocket, Map<String, String> env, Path log) throws IOException, InterruptedException {
+    return start(stateDir, notifySocket, env, log, List.of());
+  }
+
+  /** As {@link #start(Path, String, Map, Path)}, with more {@code serve} options. */
+  static ServiceProcess start(Path stateDir, String notifySocket, Map<String, String> env, Path log, List<String> serveArgs)
+      throws IOException, InterruptedException {
     Files.deleteIfExists(stateDir.resolve("endpoints.json"));
-    ProcessBuilder pb = new ProcessBuilder(serveCommand(stateDir)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+    ProcessBuilder pb = new ProcessBuilder(serveCommand(stateDir, serveArgs)).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
     pb.environment().putAll(env);
     if (notifySocket != null) {
       pb.environment().put("NOTIFY_SOCKET", notifySocket);
@@ -94,7 +102,7 @@ final class ServiceProcess implements AutoCloseable {
     try {
       SocketOptions.setTimeouts(listen, 20_000);
       List<String> cmd = new ArrayList<>(List.of("python3", "-c", SHIM, shimSocket.toString()));
-      cmd.addAll(serveCommand(stateDir));
+      cmd.addAll(serveCommand(stateDir, List.of()));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
       if (notifySocket != null) {
         pb.environment().put("NOTIFY_SOCKET", notifySocket);
