@@ -94,7 +94,19 @@ class ServeReloadTest {
         }
       }
       assertThat(operator).as("an operator after SIGHUP; log:%n%s", Files.readString(log)).isTrue();
-      assertThat(Files.readString(log)).contains("tls client settings reloaded: 1 operator mapping(s)");
+      assertThat(Files.readString(log)).contains("tls client settings reloaded: client certificates optional, 1 operator mapping(s)");
+
+      // the mode too: optional -> require, announced in endpoints.json
+      Files.writeString(cfg, "{" + base.replace("\"optional\"", "\"require\"") + ", \"tlsOperator\": [{\"sha256\": \"" + console.sha256()
+          + "\", \"uid\": " + Owner.self().uid() + ", \"name\": \"console\"}]}");
+      hangUp(p);
+      deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+      while (!Files.readString(state.resolve("endpoints.json")).contains("\"require\"") && System.nanoTime() < deadline) {
+        Thread.sleep(100);
+      }
+      assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.resolve("endpoints.json").toFile()).path("tlsClientAuth").asText())
+          .as("log:%n%s", Files.readString(log)).isEqualTo("require");
+      assertThat(isOperator(state, cert)).isTrue();
 
       Files.writeString(cfg, "{ not json");
       hangUp(p);

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.ssl.SslContext;
+import java.util.function.BooleanSupplier;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AsciiString;
 
@@ -28,14 +29,28 @@ public final class HandshakeAuditingNegotiator implements InternalProtocolNegoti
   public static final String TLS_HANDSHAKE_FAILED = "TLS_HANDSHAKE_FAILED";
 
   private final InternalProtocolNegotiator.ProtocolNegotiator tls;
+  /** The negotiation used while {@link #useStrict} says so (client certificates required); may be {@link #tls}. */
+  private final InternalProtocolNegotiator.ProtocolNegotiator strict;
+  private final BooleanSupplier useStrict;
 
-  private HandshakeAuditingNegotiator(SslContext ssl) {
+  private HandshakeAuditingNegotiator(SslContext ssl, SslContext strictSsl, BooleanSupplier useStrict) {
     this.tls = InternalProtocolNegotiators.serverTls(ssl);
+    this.strict = strictSsl == ssl ? tls : InternalProtocolNegotiators.serverTls(strictSsl);
+    this.useStrict = useStrict;
   }
 
   /** Server credentials for the TCP listener. */
   public static ServerCredentials serverCredentials(SslContext ssl) {
-    return InternalNettyServerCredentials.create(new HandshakeAuditingNegotiator(ssl));
+    return InternalNettyServerCredentials.create(new HandshakeAuditingNegotiator(ssl, ssl, () -> false));
+  }
+
+  /**
+   * Server credentials whose client-certificate mode can change while the listener runs: each new
+   * connection is negotiated with {@code required} (client certificate required) while
+   * {@code requireNow} says so, else with {@code optional}; established connections keep theirs.
+   */
+  public static ServerCredentials serverCredentials(SslContext optional, SslContext required, BooleanSupplier requireNow) {
+    return InternalNettyServerCredentials.create(new HandshakeAuditingNegotiator(optional, required, requireNow));
   }
 
   @Override
@@ -45,12 +60,15 @@ public final class HandshakeAuditingNegotiator implements InternalProtocolNegoti
 
   @Override
   public ChannelHandler newHandler(GrpcHttp2ConnectionHandler grpcHandler) {
-    return new WatchHandshake(tls.newHandler(grpcHandler));
+    return new WatchHandshake((useStrict.getAsBoolean() ? strict : tls).newHandler(grpcHandler));
   }
 
   @Override
   public void close() {
     tls.close();
+    if (strict != tls) {
+      strict.close();
+    }
   }
 
   /** The stable reason of a failed handshake. */

@@ -11,8 +11,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * The TCP listener's client-certificate settings, replaceable while it runs ({@code serve} reloads
  * them on SIGHUP): the client CA bundle with its CRLs, and the operator mappings. A handshake
  * uses the settings current when it starts; a connection keeps the operator mapping it was given
- * when it became ready. The mode (optional or require) is part of the TLS context built at start
- * and cannot change without a restart.
+ * when it became ready. The mode may change between optional and require: new connections are
+ * negotiated under the new one, established connections keep theirs. Switching client
+ * certificates off ({@code none}) changes which services the listener serves, and needs a restart.
  */
 public final class ReloadableClientAuth {
   private volatile TlsClientAuth current;
@@ -29,15 +30,14 @@ public final class ReloadableClientAuth {
   }
 
   /**
-   * Makes {@code next} current for new handshakes and connections.
+   * Makes {@code next} current for new handshakes and connections (mode, CA bundle, CRLs, mappings).
    *
-   * @throws IllegalArgumentException if it changes the mode; nothing changes then
+   * @throws IllegalArgumentException if it switches client certificates off; nothing changes then
    */
   public void replace(TlsClientAuth next) {
-    TlsClientAuth now = current;
-    if (next.mode() != now.mode()) {
-      throw new IllegalArgumentException("--tls-client-auth " + now.mode().name().toLowerCase(Locale.ROOT) + " cannot become "
-          + next.mode().name().toLowerCase(Locale.ROOT) + " without a restart");
+    if (!next.enabled()) {
+      throw new IllegalArgumentException("--tls-client-auth " + current.mode().name().toLowerCase(Locale.ROOT)
+          + " cannot become none without a restart (the TCP listener serves other services with client certificates)");
     }
     current = next;
   }

@@ -26,6 +26,7 @@ import io.guestmem.rpc.auth.TlsClientAuth;
 import io.guestmem.rpc.v1.AttestationGrpc;
 import io.guestmem.rpc.v1.GuestMemoryGrpc;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.guestmem.rpc.fdchannel.AttachWaiters;
 import io.guestmem.rpc.fdchannel.FdChannelServer;
@@ -167,9 +168,11 @@ public final class GuestmemServer implements AutoCloseable {
   private GuestMemoryService memoryService;
   private ExecutorService attestationPool;
   private final Metrics metrics = new Metrics();
-  private Endpoints endpoints;
-  /** Whether this instance bound the control socket (and so may remove it and endpoints.json). */
-  private boolean ownsSocket;
+  private volatile Endpoints endpoints;
+  /** Orders a reload's rewrite of endpoints.json against its removal at close. */
+  private final Object endpointsLock = new Object();
+  /** Whether this instance bound the control socket (and so may remove it and endpoints.json); written under endpointsLock once serving. */
+  private volatile boolean ownsSocket;
   private ServiceManagerNotifier manager = new ServiceManagerNotifier(null, 0);
   private ListenFds passedFds = ListenFds.none();
   private RestartRecovery.Report restart = RestartRecovery.Report.empty();
@@ -298,10 +301,12 @@ public final class GuestmemServer implements AutoCloseable {
         NettyServerBuilder tcpBuilder;
         if (clientAuth.enabled()) {
           ReloadableClientAuth reloadable = new ReloadableClientAuth(clientAuth);
-          ssl.trustManager(reloadable.trustManager())
-              .clientAuth(clientAuth.mode() == TlsClientAuth.Mode.REQUIRE ? ClientAuth.REQUIRE : ClientAuth.OPTIONAL);
-          // the same TLS negotiation, with every failed handshake in the audit log
-          tcpBuilder = withServices(NettyServerBuilder.forAddress(at, HandshakeAuditingNegotiator.serverCredentials(ssl.build())), services)
+          ssl.trustManager(reloadable.trustManager());
+          SslContext optional = ssl.clientAuth(ClientAuth.OPTIONAL).build();
+          SslContext required = ssl.clientAuth(ClientAuth.REQUIRE).build();
+          // the same TLS negotiation, with every failed handshake in the audit log; a reload may switch the mode for new connections
+          tcpBuilder = withServices(NettyServerBuilder.forAddress(at, HandshakeAuditingNegotiator.serverCredentials(optional, required,
+              () -> reloadable.current().mode() == TlsClientAuth.Mode.REQUIRE)), services)
               .addTransportFilter(new ClientCertificateFilter(() -> reloadable.current().operators()));
           tcpClientAuth = reloadable;
         } else {
@@ -400,8 +405,9 @@ public final class GuestmemServer implements AutoCloseable {
     if (e.tcp() != null) {
       m.put("tcp", e.tcp());
       m.put("tlsCertSha256", e.tlsCertSha256());
-      if (options.clientAuth().enabled()) {
-        m.put("tlsClientAuth", options.clientAuth().mode().name().toLowerCase(java.util.Locale.ROOT));
+      TlsClientAuth auth = tcpClientAuth != null ? tcpClientAuth.current() : options.clientAuth();
+      if (auth.enabled()) {
+        m.put("tlsClientAuth", auth.mode().name().toLowerCase(java.util.Locale.ROOT));
       }
     }
     if (e.metrics() != null) {
@@ -414,19 +420,33 @@ public final class GuestmemServer implements AutoCloseable {
   }
 
   /**
-   * Replaces the TCP listener's client CA bundle, CRLs and operator mappings for new handshakes and
-   * connections (what {@code serve} does on SIGHUP).
+   * Replaces the TCP listener's client-certificate mode (optional or require), CA bundle, CRLs and
+   * operator mappings for new handshakes and connections (what {@code serve} does on SIGHUP);
+   * {@code endpoints.json} is rewritten when the mode changes.
    *
    * @throws IllegalStateException if the listener was not started with client certificates
-   * @throws IllegalArgumentException if {@code next} changes the mode; nothing changes then
+   * @throws IllegalArgumentException if {@code next} switches client certificates off; nothing changes then
    */
   public void reloadClientAuth(TlsClientAuth next) {
     ReloadableClientAuth r = tcpClientAuth;
     if (r == null) {
       throw new IllegalStateException("the TCP listener was not started with client certificates (--tls-client-ca)");
     }
+    TlsClientAuth.Mode before = r.current().mode();
     r.replace(next);
-    log.info("tls client settings reloaded: {} operator mapping(s), CRLs {}", next.operators().mappings().size(), next.verifier().crls().files());
+    log.info("tls client settings reloaded: client certificates {}, {} operator mapping(s), CRLs {}", next.mode().name().toLowerCase(java.util.Locale.ROOT),
+        next.operators().mappings().size(), next.verifier().crls().files());
+    if (next.mode() != before) {
+      synchronized (endpointsLock) {
+        if (ownsSocket && endpoints != null) {
+          try {
+            writeEndpoints(endpoints);
+          } catch (IOException e) {
+            log.warn("cannot rewrite {} with the new client certificate mode: {}", state.endpointsFile(), e.toString());
+          }
+        }
+      }
+    }
   }
 
   public Endpoints endpoints() {
@@ -496,7 +516,9 @@ public final class GuestmemServer implements AutoCloseable {
       unixBoss = null;
     }
     if (state != null && ownsSocket) {
-      ownsSocket = false;
+      synchronized (endpointsLock) {
+        ownsSocket = false; // a reload from now on does not write endpoints.json again
+      }
       try {
         Files.deleteIfExists(state.controlSocket());
         Files.deleteIfExists(state.endpointsFile());

@@ -127,6 +127,10 @@ class MutualTlsE2ETest {
     return GuestMemoryGrpc.newBlockingStub(c.channel()).withDeadlineAfter(20, TimeUnit.SECONDS);
   }
 
+  private static HealthCheckResponse.ServingStatus health(ServiceClient c) {
+    return HealthGrpc.newBlockingStub(c.channel()).withDeadlineAfter(20, TimeUnit.SECONDS).check(HealthCheckRequest.getDefaultInstance()).getStatus();
+  }
+
   private static StatusRuntimeException refused(Runnable call) {
     StatusRuntimeException e = catchThrowableOfType(StatusRuntimeException.class, call::run);
     assertThat(e).as("the call was refused").isNotNull();
@@ -314,11 +318,12 @@ class MutualTlsE2ETest {
 
   /**
    * Reloading the client settings while serving: a new mapping makes a client an operator on its
-   * next connection; a bundle without its CA refuses it; a change of mode is refused and changes
-   * nothing.
+   * next connection; optional → require refuses the next connection without a certificate (in the
+   * handshake) while certified clients go on, and back; a bundle without its CA refuses the
+   * client; switching client certificates off is refused and changes nothing.
    */
   @Test
-  void reloadedSettingsApplyToNewConnections_andAModeChangeIsRefused() throws Exception {
+  void reloadedSettingsApplyToNewConnections_includingTheMode() throws Exception {
     TestPki.Issued newcomer = TestPki.client(ca, "new ops console", TestPki.Profile.client());
     Path[] cert = newcomer.write(tmp, "newcomer");
     Path bundle = tmp.resolve("client-ca.pem");
@@ -340,12 +345,30 @@ class MutualTlsE2ETest {
       assertThat(auditLines()).anySatisfy(line -> assertThat(line).contains("connected with certificate \"CN=new ops console\"")
           .contains("= operator newcomer"));
 
-      TlsClientAuth require = new TlsClientAuth(TlsClientAuth.Mode.REQUIRE, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()),
-          TlsOperators.none());
-      org.assertj.core.api.Assertions.assertThatThrownBy(() -> reloading.reloadClientAuth(require))
-          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("cannot become require without a restart");
+      // optional -> require: an anonymous relying party connected before keeps its connection; a new one is refused in the handshake
+      TlsOperators newcomerOps = new TlsOperators(List.of(TlsOperator.parse("sha256=" + newcomer.sha256() + ",uid=" + MY_UID + ",name=newcomer")));
+      try (ServiceClient before = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), null, null)) {
+        assertThat(health(before)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+        reloading.reloadClientAuth(new TlsClientAuth(TlsClientAuth.Mode.REQUIRE, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()),
+            newcomerOps));
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(state.resolve("endpoints.json").toFile()).get("tlsClientAuth").asText())
+            .isEqualTo("require");
+        int seen = auditLines().size();
+        try (ServiceClient anonymous = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), null, null)) {
+          assertThat(refused(() -> health(anonymous)).getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+        }
+        assertThat(auditLines().subList(seen, auditLines().size()))
+            .anySatisfy(line -> assertThat(line).contains("refused: " + HandshakeAuditingNegotiator.CLIENT_CERT_REQUIRED));
+        assertThat(health(before)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
+      }
       try (ServiceClient c = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), cert[0], cert[1])) {
         assertThat(memory(c).openLease(open(2 * MIB)).getLease().getLeaseId()).isNotEmpty(); // still the operator
+      }
+      // and back: anonymous relying parties are served again
+      reloading.reloadClientAuth(new TlsClientAuth(TlsClientAuth.Mode.OPTIONAL, ClientCertificateVerifier.fromPem(bundle, Clock.systemUTC()),
+          newcomerOps));
+      try (ServiceClient anonymous = ServiceClient.connectTcp(ep.tcp(), ep.tlsCertSha256(), null, null)) {
+        assertThat(health(anonymous)).isEqualTo(HealthCheckResponse.ServingStatus.SERVING);
       }
 
       // a bundle of another CA: the client's certificate no longer gets in
