@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.guestmem.memory.ByteRange;
 import io.guestmem.memory.Durability;
-import io.guestmem.memory.LeaseMode;
-import io.guestmem.memory.LeaseStatus;
 import io.guestmem.memory.MemoryEvent;
 import io.guestmem.memory.MemoryException;
-import io.guestmem.memory.Owner;
 import io.guestmem.memory.PageState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,10 +34,6 @@ class JournalGroupCommitTest {
 
   @TempDir Path dir;
 
-  private static LeaseRecord lease(String id) {
-    return new LeaseRecord(id, 1 << 20, LeaseMode.OWNED, "emulated", new Owner(1000, 1), "none", LeaseStatus.OPEN, null, null, "boot");
-  }
-
   private static List<ByteRange> page(int n) {
     return List.of(new ByteRange(n * 4096L, 4096));
   }
@@ -58,7 +51,7 @@ class JournalGroupCommitTest {
   @Test
   void appendsThatArriveDuringACommitShareTheNextOne() throws Exception {
     try (Journal j = Journal.open(dir, Durability.POWER_LOSS)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       CountDownLatch firstCommitting = new CountDownLatch(1);
       CountDownLatch othersQueued = new CountDownLatch(1);
       AtomicInteger commits = new AtomicInteger();
@@ -116,7 +109,7 @@ class JournalGroupCommitTest {
   @Test
   void aFailedGroupFailsEveryMemberAndWritesNoneOfThem() throws Exception {
     try (Journal j = Journal.open(dir, Durability.POWER_LOSS)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       j.append("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, page(0));
       AtomicInteger calls = new AtomicInteger();
       j.setGroupCommitHook(n -> {
@@ -139,7 +132,7 @@ class JournalGroupCommitTest {
   void concurrentWritersAllCommitInSeqOrderWithFewerCommitsThanRecords() throws Exception {
     int perWriter = 50;
     try (Journal j = Journal.open(dir, Durability.POWER_LOSS)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       // every commit takes at least 2 ms, like a slow disk's fsync, so writers pile up behind it
       j.setGroupCommitHook(n -> {
         try {

@@ -5,11 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.guestmem.memory.ByteRange;
 import io.guestmem.memory.Durability;
-import io.guestmem.memory.LeaseMode;
-import io.guestmem.memory.LeaseStatus;
 import io.guestmem.memory.MemoryEvent;
 import io.guestmem.memory.MemoryException;
-import io.guestmem.memory.Owner;
 import io.guestmem.memory.PageState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,10 +39,6 @@ class JournalRecordLogTest {
   private static final long P = 4096;
 
   @TempDir Path dir;
-
-  private static LeaseRecord lease(String id) {
-    return new LeaseRecord(id, 1 << 30, LeaseMode.OWNED, "emulated", new Owner(1000, 1), "none", LeaseStatus.OPEN, null, null, "boot");
-  }
 
   private static List<ByteRange> page(long n) {
     return List.of(new ByteRange(n * P, P));
@@ -96,7 +89,7 @@ class JournalRecordLogTest {
     Path live = dir.resolve("live");
     long last;
     try (Journal j = Journal.open(live, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       for (int i = 0; i < 10; i++) {
         j.append("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, page(i));
       }
@@ -127,7 +120,7 @@ class JournalRecordLogTest {
     Path crashed = dir.resolve("crashed");
     List<JournalRecord> before;
     try (Journal j = Journal.open(live, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       j.ingest();
       copyDatabase(live, crashed); // the database as a crash now would leave it
       for (int i = 0; i < 50; i++) {
@@ -157,7 +150,7 @@ class JournalRecordLogTest {
     Path crashed = dir.resolve("crashed");
     List<JournalRecord> before;
     try (Journal j = Journal.open(live, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       for (int i = 0; i < 30; i++) {
         j.append("a", MemoryEvent.Kind.CONVERTED, PageState.PRIVATE, page(i));
       }
@@ -183,7 +176,7 @@ class JournalRecordLogTest {
   @Test
   void aFullLog_isIngestedAndReset_byTheNextAppendThatMayBlock_whileTryAppendDeclines() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH, 2048, false)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       int appended = 0;
       long seq;
       while ((seq = j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, page(appended))) != Journal.BUSY) {
@@ -208,7 +201,7 @@ class JournalRecordLogTest {
       many.add(new ByteRange(2L * i * P, P));
     }
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       long s1 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
       assertThat(j.tryAppend("a", MemoryEvent.Kind.DISCARDED, null, many)).isEqualTo(Journal.BUSY);
       long s2 = j.append("a", MemoryEvent.Kind.DISCARDED, null, many);
@@ -227,7 +220,7 @@ class JournalRecordLogTest {
   void aRetractedRecord_isGoneEvenWhileItWasOnlyInTheLog_andItsSeqIsNeverReused() throws Exception {
     long retracted;
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
       retracted = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(2));
       j.retract(retracted);
@@ -244,7 +237,7 @@ class JournalRecordLogTest {
   @Test
   void aCorruptLog_failsTheOpen_andIsLeftAsItWas() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
     }
     byte[] bad = Files.readAllBytes(Journal.logFile(dir));
     bad[0] = 'X';
@@ -261,7 +254,7 @@ class JournalRecordLogTest {
     Path crashed = dir.resolve("crashed");
     List<JournalRecord> before;
     try (Journal j = Journal.open(live, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       j.ingest();
       copyDatabase(live, crashed);
       for (int i = 0; i < 5; i++) {
@@ -282,7 +275,7 @@ class JournalRecordLogTest {
   @Test
   void aRecordRetractedAfterIngestion_isRemovedFromItsBatch_andAnEmptiedBatchIsDeleted() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       long s1 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
       long s2 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(2));
       long s3 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(3));
@@ -307,7 +300,7 @@ class JournalRecordLogTest {
   void aCorruptBatch_failsReplay_namingTheRow() throws Exception {
     long s1;
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       s1 = j.append("a", MemoryEvent.Kind.ALLOCATED, null, page(1));
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
@@ -357,7 +350,7 @@ class JournalRecordLogTest {
   @Test
   void aDatabaseOfAnotherVersion_isRefused() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
     }
     try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve(Journal.FILE_NAME));
          Statement s = c.createStatement()) {
@@ -379,7 +372,7 @@ class JournalRecordLogTest {
     List<JournalRecord> acknowledged = Collections.synchronizedList(new ArrayList<>());
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH, 8192)) {
       for (int t = 0; t < threads; t++) {
-        j.insertLease(lease("l" + t));
+        j.insertLease(TestLeaseRecords.open("l" + t));
       }
       ExecutorService pool = Executors.newFixedThreadPool(threads);
       CountDownLatch start = new CountDownLatch(1);

@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.guestmem.memory.ByteRange;
 import io.guestmem.memory.Durability;
-import io.guestmem.memory.LeaseMode;
-import io.guestmem.memory.LeaseStatus;
 import io.guestmem.memory.MemoryEvent;
-import io.guestmem.memory.Owner;
 import io.guestmem.memory.PageState;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,14 +26,10 @@ class JournalTest {
 
   @TempDir Path dir;
 
-  private static LeaseRecord lease(String id) {
-    return new LeaseRecord(id, 1 << 20, LeaseMode.OWNED, "emulated", new Owner(1000, 1), "none", LeaseStatus.OPEN, null, null, "boot");
-  }
-
   @Test
   void tryAppend_commitsLikeAppend_whenTheJournalIsFree() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       long seq = j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, PAGE);
       assertThat(seq).isEqualTo(j.lastSeq()).isNotEqualTo(Journal.BUSY);
     }
@@ -51,7 +44,7 @@ class JournalTest {
   @Test
   void tryAppend_isBusy_andWritesNothing_whileAnotherCallerHoldsTheJournal() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       long last = j.lastSeq();
       // replay holds the journal while it feeds its sink: park a reader there
       CountDownLatch inside = new CountDownLatch(1);
@@ -85,7 +78,7 @@ class JournalTest {
   @Test
   void withoutARecordLog_aDueCheckpoint_isDeclinedByTryAppend_andRunByTheNextWriterThatMayBlock() throws Exception {
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH, 0)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       int appended = 0;
       while (j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, PAGE) != Journal.BUSY) {
         appended++;
@@ -107,7 +100,7 @@ class JournalTest {
   void manyRecords_keepTheWalBounded_andAllReplay() throws Exception {
     int n = 5 * Journal.CHECKPOINT_FRAMES;
     try (Journal j = Journal.open(dir, Durability.PROCESS_CRASH)) {
-      j.insertLease(lease("a"));
+      j.insertLease(TestLeaseRecords.open("a"));
       for (int i = 0; i < n; i++) {
         if (j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, PAGE) == Journal.BUSY) {
           j.append("a", MemoryEvent.Kind.CONVERTED, PageState.SHARED, PAGE);
