@@ -859,7 +859,8 @@ public final class Journal implements AutoCloseable {
    * {@link #TRY_APPEND_WAIT_NANOS} for the journal lock, and returns {@link #BUSY} without writing
    * anything where it would have to wait for more — another writer holding the journal longer,
    * a full record log (which needs an ingestion first), a record too large for the record log,
-   * or, without a record log, a busy database or a due checkpoint. Otherwise as {@link #append}:
+   * or, without a record log, a busy database or a due checkpoint; always under {@code POWER_LOSS}
+   * (an fsync). Otherwise as {@link #append}:
    * committed when it returns a seq.
    */
   public long tryAppend(String leaseId, MemoryEvent.Kind kind, PageState to, List<ByteRange> ranges)
@@ -878,6 +879,9 @@ public final class Journal implements AutoCloseable {
         JournalRecord r = new JournalRecord(nextSeq, System.currentTimeMillis(), leaseId, kind, to, ranges);
         // a full log needs an ingestion first, and a record too large for it a database write: both may block
         return RecordLog.fits(r, log.capacity()) && toLog(r) ? r.seq() : BUSY;
+      }
+      if (groupCommit) {
+        return BUSY; // POWER_LOSS: every record waits for an fsync, in a group commit
       }
       // no record log: a database write, if the database is free within the same bound and no checkpoint is due
       if (!dbLock.tryLock(TRY_APPEND_WAIT_NANOS, TimeUnit.NANOSECONDS)) {

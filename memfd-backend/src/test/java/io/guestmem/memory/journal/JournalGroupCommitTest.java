@@ -99,6 +99,9 @@ class JournalGroupCommitTest {
         pool.shutdownNow();
       }
       assertThat(converted(j, "a")).hasSize(WRITERS).extracting(JournalRecord::seq).isSorted();
+      // a caller that must not wait never gets an fsync on its thread
+      assertThat(j.tryAppend("a", MemoryEvent.Kind.CONVERTED, PageState.PRIVATE, page(0))).isEqualTo(Journal.BUSY);
+      assertThat(converted(j, "a")).hasSize(WRITERS);
     }
     assertThat(Files.exists(dir.resolve("guestmem.db-records"))).isFalse();
     try (Journal j = Journal.open(dir, Durability.POWER_LOSS)) {
