@@ -379,6 +379,8 @@ final class ServeCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     out.println("guestmem " + VersionProvider.version() + " serving");
     out.println("  state dir   " + dir.toAbsolutePath());
+    out.println("  durability  " + durability + (level == Durability.POWER_LOSS ? " (an fsynced journal commit per group of changes)"
+        : " (acknowledged changes survive the process being killed, not a kernel crash or power cut)"));
     out.println("  unix        " + ep.unix());
     out.println("  fd channel  " + ep.fdChannel());
     if (ep.tcp() != null) {

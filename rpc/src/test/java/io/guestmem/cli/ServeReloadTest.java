@@ -81,6 +81,7 @@ class ServeReloadTest {
       }
       assertThat(Files.exists(state.resolve("endpoints.json"))).as("serving; log:%n%s", Files.readString(log)).isTrue();
       assertThat(isOperator(state, cert)).isFalse();
+      assertThat(Files.readString(log)).contains("  durability  process-crash (acknowledged changes survive the process being killed");
 
       Files.writeString(cfg, "{" + base + ", \"tlsOperator\": [{\"sha256\": \"" + console.sha256() + "\", \"uid\": " + Owner.self().uid()
           + ", \"name\": \"console\"}]}");
