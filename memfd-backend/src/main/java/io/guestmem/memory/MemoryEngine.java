@@ -156,6 +156,11 @@ public final class MemoryEngine implements AutoCloseable {
   }
 
   /** The configuration this engine was opened with. */
+  /** The journal's counters (record-log backlog, ingestion, group commits), for metrics. */
+  public io.guestmem.memory.journal.JournalStats journalStats() {
+    return journal.stats();
+  }
+
   public EngineConfig config() {
     return config;
   }

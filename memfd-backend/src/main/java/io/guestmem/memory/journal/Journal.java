@@ -27,6 +27,7 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
@@ -129,6 +130,9 @@ public final class Journal implements AutoCloseable {
   private RecordLog log;
   /** Records in the record log not yet ingested, in seq order: added under lock, removed under dbLock after their commit. */
   private final ConcurrentLinkedQueue<JournalRecord> pending = new ConcurrentLinkedQueue<>();
+  /** The size of {@link #pending} (which is not constant-time), and the records ingested from it so far. */
+  private final AtomicLong pendingCount = new AtomicLong();
+  private final AtomicLong ingestedCount = new AtomicLong();
   /** Records appended to the log since the ingester was last signalled; guarded by lock. */
   private int sinceSignal;
   /** Whether the ingester has been signalled since the log passed half full; guarded by lock. */
@@ -147,9 +151,9 @@ public final class Journal implements AutoCloseable {
   private final Condition groupDone = lock.newCondition();
   /** Runs in the leader before each group's commit, with the group's size; a test seam (ordering, injected failures). */
   private GroupCommitHook groupCommitHook = n -> { };
-  /** Group commits so far, and the records they carried; guarded by lock. */
-  private long groupCommits;
-  private long groupCommitRecords;
+  /** Group commits so far, and the records they carried. */
+  private final AtomicLong groupCommits = new AtomicLong();
+  private final AtomicLong groupCommitRecords = new AtomicLong();
   /** The last ingestion failure the ingester logged, so that a persistent one is logged once. */
   private String lastIngestFailure;
 
@@ -503,6 +507,8 @@ public final class Journal implements AutoCloseable {
     ingestLocked(batch);
     for (int i = 0; i < batch.size(); i++) {
       pending.poll();
+      pendingCount.decrementAndGet();
+      ingestedCount.incrementAndGet();
     }
     return batch.size();
   }
@@ -755,14 +761,9 @@ public final class Journal implements AutoCloseable {
     }
   }
 
-  /** {@code {group commits, records they carried}} so far. */
-  long[] groupCommitStats() {
-    lock.lock();
-    try {
-      return new long[] {groupCommits, groupCommitRecords};
-    } finally {
-      lock.unlock();
-    }
+  /** What the journal has done since it opened (for metrics); takes no lock, so the counters are each current, not a snapshot. */
+  public JournalStats stats() {
+    return new JournalStats(pendingCount.get(), ingestedCount.get(), groupCommits.get(), groupCommitRecords.get());
   }
 
   /**
@@ -815,8 +816,8 @@ public final class Journal implements AutoCloseable {
         lock.lock();
         committing = false;
         if (failure == null) {
-          groupCommits++;
-          groupCommitRecords += batch.size();
+          groupCommits.incrementAndGet();
+          groupCommitRecords.addAndGet(batch.size());
         }
         for (GroupMember m : batch) {
           m.done = true;
@@ -842,6 +843,7 @@ public final class Journal implements AutoCloseable {
       return false;
     }
     nextSeq = r.seq() + 1;
+    pendingCount.incrementAndGet(); // before the queue, so that the ingester never counts below zero
     pending.add(r);
     if (++sinceSignal >= SIGNAL_EVERY || (log.used() > log.capacity() / 2 && !signalledAtHalf)) {
       sinceSignal = 0;

@@ -94,7 +94,9 @@ class JournalGroupCommitTest {
         }
         assertThat(seqs).hasSize(WRITERS);
         assertThat(sizes).containsExactly(1, WRITERS - 1);
-        assertThat(j.groupCommitStats()).containsExactly(2, WRITERS);
+        assertThat(j.stats().groupCommits()).isEqualTo(2);
+        assertThat(j.stats().groupCommitRecords()).isEqualTo(WRITERS);
+        assertThat(j.stats().pendingRecords()).isZero();
       } finally {
         pool.shutdownNow();
       }
@@ -167,9 +169,9 @@ class JournalGroupCommitTest {
       } finally {
         pool.shutdownNow();
       }
-      long[] stats = j.groupCommitStats();
-      assertThat(stats[1]).isEqualTo(WRITERS * perWriter);
-      assertThat(stats[0]).isLessThan(stats[1] / 2);
+      JournalStats stats = j.stats();
+      assertThat(stats.groupCommitRecords()).isEqualTo(WRITERS * perWriter);
+      assertThat(stats.groupCommits()).isLessThan(stats.groupCommitRecords() / 2);
       List<JournalRecord> records = converted(j, "a");
       assertThat(records).hasSize(WRITERS * perWriter).extracting(JournalRecord::seq).isSorted().doesNotHaveDuplicates();
     }

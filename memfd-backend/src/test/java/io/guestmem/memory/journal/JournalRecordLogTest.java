@@ -100,7 +100,10 @@ class JournalRecordLogTest {
       assertThat(logged).extracting(JournalRecord::seq).contains(last);
       assertThat(logged.get(logged.size() - 1)).isEqualTo(new JournalRecord(last, logged.get(logged.size() - 1).timeMillis(), "a",
           MemoryEvent.Kind.DISCARDED, null, page(3)));
+      JournalStats before = j.stats();
+      assertThat(before.pendingRecords() + before.ingestedRecords()).as("every logged record is pending or ingested").isEqualTo(11);
       j.ingest();
+      assertThat(j.stats()).isEqualTo(new JournalStats(0, 11, 0, 0));
       assertThat(replay(j, "a")).hasSize(12).extracting(JournalRecord::seq).endsWith(last);
     }
     // after close: all in SQLite, the mark at the last seq, the log emptied

@@ -13,6 +13,7 @@ import io.guestmem.memory.MemoryEngine;
 import io.guestmem.memory.MemoryEvent;
 import io.guestmem.memory.PageState;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -86,6 +87,14 @@ public final class Metrics implements AutoCloseable {
     gauge("guestmem.allocated.bytes", "backing", "shared", engine, e -> sum(e, LeaseInfo::allocatedSharedBytes));
     Gauge.builder("guestmem.leases", engine, e -> e.leases().stream().filter(l -> l.status() != LeaseStatus.CLOSED).count())
         .description("open leases").register(registry);
+    Gauge.builder("guestmem.journal.pending.records", engine, e -> e.journalStats().pendingRecords())
+        .description("page-state records acknowledged from the record log and not yet ingested into SQLite").register(registry);
+    FunctionCounter.builder("guestmem.journal.ingested.records", engine, e -> e.journalStats().ingestedRecords())
+        .description("records moved from the record log into SQLite").register(registry);
+    FunctionCounter.builder("guestmem.journal.group.commits", engine, e -> e.journalStats().groupCommits())
+        .description("journal group commits (power-loss durability: one fsync each)").register(registry);
+    FunctionCounter.builder("guestmem.journal.group.commit.records", engine, e -> e.journalStats().groupCommitRecords())
+        .description("records carried by journal group commits").register(registry);
     // registered once: the listener runs on the conversion's own thread, before it is acknowledged
     Counter toPrivate = Counter.builder("guestmem.conversions").tag("to", "private").register(registry);
     Counter toShared = Counter.builder("guestmem.conversions").tag("to", "shared").register(registry);

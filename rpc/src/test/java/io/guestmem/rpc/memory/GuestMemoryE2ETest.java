@@ -219,6 +219,10 @@ class GuestMemoryE2ETest {
     assertThat(body).containsPattern("guestmem_conversion_bytes_total\\{to=\"shared\"\\} 2097152");
     assertThat(body).containsPattern("guestmem_lease_bytes\\{state=\"shared\"\\} 2097152");
     assertThat(body).containsPattern("guestmem_lease_bytes\\{state=\"private\"\\} 6291456");
+    // the journal: the conversion went through the record log (pending or already ingested), no group commits
+    assertThat(body).containsPattern("(?m)^guestmem_journal_pending_records [0-9.]+");
+    assertThat(body).containsPattern("(?m)^guestmem_journal_ingested_records_total [0-9.]+");
+    assertThat(body).containsPattern("(?m)^guestmem_journal_group_commits_total 0");
   }
 
   @Test
