@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -43,7 +44,8 @@ public final class Verifiers {
   private final Clock clock;
   private final Map<String, CompiledPolicyFile> policyFiles = new ConcurrentHashMap<>();
 
-  private record CompiledPolicyFile(long modified, long size, AppraisalPolicy policy) {}
+  /** A policy file's bytes when it was compiled, and what they compiled to. */
+  private record CompiledPolicyFile(byte[] content, AppraisalPolicy policy) {}
 
   public Verifiers(VerifiedCache cache, Clock clock) {
     this.cache = cache;
@@ -85,15 +87,15 @@ public final class Verifiers {
   /** Compiles a policy file once; it is recompiled only when the file changes. */
   public AppraisalPolicy compilePolicy(Path file) throws InvalidRequestException {
     try {
-      long modified = Files.getLastModifiedTime(file).toMillis();
-      long size = Files.size(file);
+      // compared by content, not by timestamp and size: two edits within one timestamp tick, of the same size, are still two policies
+      byte[] content = Files.readAllBytes(file);
       String key = file.toAbsolutePath().normalize().toString();
       CompiledPolicyFile c = policyFiles.get(key);
-      if (c != null && c.modified == modified && c.size == size) {
-        return c.policy;
+      if (c != null && Arrays.equals(c.content(), content)) {
+        return c.policy();
       }
-      AppraisalPolicy p = AppraisalPolicy.parse(Files.readAllBytes(file), plugins);
-      policyFiles.put(key, new CompiledPolicyFile(modified, size, p));
+      AppraisalPolicy p = AppraisalPolicy.parse(content, plugins);
+      policyFiles.put(key, new CompiledPolicyFile(content, p));
       return p;
     } catch (IOException e) {
       throw new InvalidRequestException("bad_file", "cannot read policy " + file + ": " + e.getMessage(), e);

@@ -105,7 +105,10 @@ class VerifiersTest {
         .policyFile(p).build());
     assertThat(ok.policyId()).isEqualTo("policy://a");
     assertThat(ok.check("fake.policy.expect")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    // the same size and, as an edit within one timestamp tick can give, the same modification time: still a new policy
+    java.nio.file.attribute.FileTime compiledAt = Files.getLastModifiedTime(p);
     Files.writeString(p, "{\"id\":\"policy://b\",\"fake\":{\"expect\":\"bye!!\"}}");
+    Files.setLastModifiedTime(p, compiledAt);
     Verdict bad = v.verify(VerificationRequest.builder().evidence("FAKEhello".getBytes(StandardCharsets.US_ASCII))
         .policyFile(p).build());
     assertThat(bad.policyId()).isEqualTo("policy://b");
