@@ -6,7 +6,6 @@ import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.FileTime;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
@@ -45,13 +44,13 @@ import org.slf4j.LoggerFactory;
  * are not supported: a CRL with any critical extension, or with a critical entry extension, is
  * refused when it is loaded.
  *
- * <p><b>Reloading.</b> The files are looked at again at most once per {@link #RECHECK} (at a
- * handshake), and read again when one's size or modification time changed, so a CA's new CRL is
- * used without a restart. A file that no longer parses leaves the previous CRLs in force (logged),
+ * <p><b>Reloading.</b> The files are read again at most once per {@link #RECHECK} (at a
+ * handshake), and parsed again when one's content changed (SHA-256), so a CA's new CRL is used
+ * without a restart. A file that no longer parses leaves the previous CRLs in force (logged),
  * which then go stale and fail closed; {@link #load} refuses a bad file at start.
  */
 public final class ClientCrls {
-  /** How often the files' size and modification time are looked at. */
+  /** How often the files are read again to see whether they changed. */
   public static final Duration RECHECK = Duration.ofSeconds(1);
   private static final Logger LOG = LoggerFactory.getLogger(ClientCrls.class);
 
@@ -60,7 +59,8 @@ public final class ClientCrls {
   private volatile State state;
 
   /** The CRLs read from the files, and what the files looked like when they were read. */
-  private record State(List<X509CRLHolder> crls, List<FileTime> mtimes, List<Long> sizes, Instant checked) {}
+  /** The CRLs in force, the SHA-256 of each file's bytes they came from, and when the files were last looked at. */
+  private record State(List<X509CRLHolder> crls, List<byte[]> digests, Instant checked) {}
 
   private ClientCrls(List<Path> files, Clock clock, State state) {
     this.files = List.copyOf(files);
@@ -70,7 +70,7 @@ public final class ClientCrls {
 
   /** No CRLs: nothing is checked. */
   public static ClientCrls none() {
-    return new ClientCrls(List.of(), Clock.systemUTC(), new State(List.of(), List.of(), List.of(), Instant.MAX));
+    return new ClientCrls(List.of(), Clock.systemUTC(), new State(List.of(), List.of(), Instant.MAX));
   }
 
   /**
@@ -90,14 +90,21 @@ public final class ClientCrls {
 
   private static State read(List<Path> files, Instant now) throws IOException {
     List<X509CRLHolder> crls = new ArrayList<>();
-    List<FileTime> mtimes = new ArrayList<>();
-    List<Long> sizes = new ArrayList<>();
+    List<byte[]> digests = new ArrayList<>();
     for (Path f : files) {
-      mtimes.add(Files.getLastModifiedTime(f));
-      sizes.add(Files.size(f));
-      crls.addAll(parse(f, Files.readAllBytes(f)));
+      byte[] bytes = Files.readAllBytes(f);
+      digests.add(sha256(bytes));
+      crls.addAll(parse(f, bytes));
     }
-    return new State(List.copyOf(crls), mtimes, sizes, now);
+    return new State(List.copyOf(crls), digests, now);
+  }
+
+  private static byte[] sha256(byte[] bytes) {
+    try {
+      return java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is required of every JDK", e);
+    }
   }
 
   /** The CRLs of one file's bytes: PEM {@code X509 CRL} blocks, or one DER CRL. */
@@ -163,15 +170,16 @@ public final class ClientCrls {
       try {
         boolean changed = false;
         for (int i = 0; i < files.size() && !changed; i++) {
-          changed = !Files.getLastModifiedTime(files.get(i)).equals(s.mtimes().get(i)) || Files.size(files.get(i)) != s.sizes().get(i);
+          // by content: a new CRL written within one timestamp tick at the same size is still new
+          changed = !java.util.Arrays.equals(sha256(Files.readAllBytes(files.get(i))), s.digests().get(i));
         }
-        state = changed ? read(files, now) : new State(s.crls(), s.mtimes(), s.sizes(), now);
+        state = changed ? read(files, now) : new State(s.crls(), s.digests(), now);
         if (changed) {
           LOG.info("client CRLs reloaded from {}: {} CRLs", files, state.crls().size());
         }
       } catch (IOException | RuntimeException e) {
         LOG.error("client CRLs: cannot reload ({}); the previous CRLs stay in force until their nextUpdate", e.getMessage());
-        state = new State(s.crls(), s.mtimes(), s.sizes(), now);
+        state = new State(s.crls(), s.digests(), now);
       }
       return state;
     }

@@ -136,8 +136,10 @@ class ClientCrlsTest {
     Path f = write("live.crl", TestPki.crlPem(TestPki.crl(root)));
     ClientCertificateVerifier v = verifier(clock, f);
     v.verify(new X509Certificate[] {leaf.certificate()});
+    // a new CRL with the old file's modification time, as a rewrite within one timestamp tick can give: seen by its content
+    FileTime loadedAt = Files.getLastModifiedTime(f);
     Files.writeString(f, TestPki.crlPem(TestPki.crl(root, leaf.certificate())));
-    Files.setLastModifiedTime(f, FileTime.from(Instant.now().plusSeconds(5)));
+    Files.setLastModifiedTime(f, loadedAt);
     // within RECHECK the files are not looked at
     v.verify(new X509Certificate[] {leaf.certificate()});
     clock.now = clock.now.plus(ClientCrls.RECHECK);
