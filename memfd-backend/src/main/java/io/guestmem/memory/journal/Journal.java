@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
@@ -69,7 +68,9 @@ import org.sqlite.SQLiteConfig;
  * {@code synchronous=OFF} SQLite commit (survives SIGKILL, not a kernel crash) for about a quarter
  * of the cost. A background thread ingests them into {@code journal_batches}, a row per batch of
  * up to {@link #INGEST_BATCH} records (a row per record would cost the ingester about 2 µs of CPU
- * per record, more than the append itself), each batch in one transaction together with
+ * per record, more than the append itself), copied as they were encoded from the record log's
+ * image in memory (nothing is kept per record on the append path, and nothing decoded or encoded
+ * again), each batch in one transaction together with
  * {@code meta.records_ingested_seq}, the highest seq ingested so far. {@link #open} first
  * ingests every record of the log with a higher seq (the ones a crash left behind), then starts a
  * fresh log. Readers that need every record ({@link #replay}, {@link #retract}) ingest whatever is
@@ -103,10 +104,18 @@ public final class Journal implements AutoCloseable {
   public static final int CHECKPOINT_FRAMES = 1000;
   /** How often the ingester looks for records when nobody signals it. */
   static final long INGEST_PERIOD_NANOS = TimeUnit.MILLISECONDS.toNanos(250);
-  /** Records per ingestion transaction: bounds how long the ingester holds the database. */
-  static final int INGEST_BATCH = 256;
-  /** An append signals the ingester after this many records since the last signal. */
-  static final int SIGNAL_EVERY = 1024;
+  /**
+   * Records per ingestion transaction: bounds how long the ingester holds the database (about
+   * 0.5 ms for a batch of single-range records, a few ms when its code and pages have gone cold).
+   */
+  static final int INGEST_BATCH = 1024;
+  /**
+   * An append signals the ingester after this many records since the last signal. Each time the
+   * ingester wakes it starts cold (SQLite's code and pages evicted by the transport's work), so
+   * fewer, larger rounds cost less CPU per record; the log's half-full signal and the ingester's
+   * period bound the backlog either way.
+   */
+  static final int SIGNAL_EVERY = 8192;
   /** meta key of the highest seq ingested from the record log. */
   static final String INGESTED_KEY = "records_ingested_seq";
 
@@ -126,12 +135,21 @@ public final class Journal implements AutoCloseable {
   private volatile boolean closed;
   /** The seq the next record gets; this connection is the only writer (exclusive lock). Guarded by lock. */
   private long nextSeq;
-  /** The record log, or null (POWER_LOSS durability, or it could not be created). Guarded by lock. */
+  /**
+   * The record log, or null (POWER_LOSS durability, or it could not be created). Set by
+   * {@link #open} before the ingester starts, never replaced; appended to under lock, reset under
+   * lock and dbLock,
+   * read by ingestion under dbLock (records below its {@linkplain RecordLog#end end} only).
+   */
   private RecordLog log;
-  /** Records in the record log not yet ingested, in seq order: added under lock, removed under dbLock after their commit. */
-  private final ConcurrentLinkedQueue<JournalRecord> pending = new ConcurrentLinkedQueue<>();
-  /** The size of {@link #pending} (which is not constant-time), and the records ingested from it so far. */
-  private final AtomicLong pendingCount = new AtomicLong();
+  /**
+   * Where ingestion has got to in the record log: every record below this offset is in SQLite,
+   * every one from it to {@link RecordLog#end} is pending. Written under dbLock; volatile for the
+   * ingester's look before it takes that lock.
+   */
+  private volatile int ingestedPos = RecordLog.HEADER_BYTES;
+  /** Records appended to the record log (written under lock, published with release), and ingested from it, since open. */
+  private final AtomicLong logAppended = new AtomicLong();
   private final AtomicLong ingestedCount = new AtomicLong();
   /** Records appended to the log since the ingester was last signalled; guarded by lock. */
   private int sinceSignal;
@@ -348,6 +366,7 @@ public final class Journal implements AutoCloseable {
       LOG.warn("cannot create the record log {} ({}); page-state records go to SQLite directly", file, e.toString());
       return;
     }
+    ingestedPos = log.end();
     if (!startIngester) {
       return;
     }
@@ -430,16 +449,22 @@ public final class Journal implements AutoCloseable {
   }
 
   /**
-   * Writes {@code records} (the oldest pending ones, in seq order) to SQLite as one
-   * {@code journal_batches} row, in one transaction with the new ingestion mark. On failure nothing is written and the records stay pending.
-   * dbLock held.
+   * Writes {@code records} (records a crash left in the record log, in seq order) to SQLite as one
+   * {@code journal_batches} row, in one transaction with the new ingestion mark. dbLock held.
    */
   private void ingestLocked(List<JournalRecord> records) throws SQLException {
-    byte[] batch = RecordCodec.encodeBatch(records);
-    long last = records.get(records.size() - 1).seq();
+    ingestBatch(RecordCodec.encodeBatch(records), records.get(0).seq(), records.get(records.size() - 1).seq());
+  }
+
+  /**
+   * Writes one encoded batch of records {@code first}..{@code last} to SQLite as one
+   * {@code journal_batches} row, in one transaction with the new ingestion mark. On failure
+   * nothing is written and the records stay pending. dbLock held.
+   */
+  private void ingestBatch(byte[] batch, long first, long last) throws SQLException {
     try {
       transaction(() -> {
-        insertBatch.setLong(1, records.get(0).seq());
+        insertBatch.setLong(1, first);
         insertBatch.setLong(2, last);
         insertBatch.setBytes(3, batch);
         insertBatch.executeUpdate();
@@ -489,28 +514,30 @@ public final class Journal implements AutoCloseable {
   }
 
   /**
-   * Ingests up to {@code max} pending records; returns how many. dbLock held. Only this method
-   * removes from {@link #pending}, and only after the commit, so an empty queue means every
-   * record appended so far is in SQLite.
+   * Ingests up to {@code max} pending records, taken from the record log's image as they were
+   * written (see {@link RecordLog#batch}); returns how many. dbLock held. Only this method advances
+   * {@link #ingestedPos}, and only after the commit, so {@code ingestedPos == log.end()} means
+   * every record appended so far is in SQLite.
    */
   private int ingestPending(int max) throws SQLException {
-    List<JournalRecord> batch = new ArrayList<>(Math.min(max, 64));
-    for (JournalRecord r : pending) {
-      if (batch.size() == max) {
-        break;
-      }
-      batch.add(r);
-    }
-    if (batch.isEmpty()) {
+    RecordLog l = log;
+    if (l == null) {
       return 0;
     }
-    ingestLocked(batch);
-    for (int i = 0; i < batch.size(); i++) {
-      pending.poll();
-      pendingCount.decrementAndGet();
-      ingestedCount.incrementAndGet();
+    RecordLog.Batch b = l.batch(ingestedPos, l.end(), max);
+    if (b == null) {
+      return 0;
     }
-    return batch.size();
+    ingestBatch(b.records(), b.firstSeq(), b.lastSeq());
+    ingestedPos = b.end();
+    ingestedCount.addAndGet(b.count());
+    return b.count();
+  }
+
+  /** Whether records in the record log wait for ingestion (read without a lock: a hint, exact under dbLock). */
+  private boolean hasPending() {
+    RecordLog l = log;
+    return l != null && l.end() > ingestedPos;
   }
 
   /**
@@ -556,10 +583,10 @@ public final class Journal implements AutoCloseable {
         return;
       }
       try {
-        if (pending.isEmpty()) {
+        if (!hasPending()) {
           continue; // idle: touch nothing
         }
-        while (!pending.isEmpty() && !closed) {
+        while (hasPending() && !closed) {
           dbLock.lock();
           try {
             if (closed) {
@@ -597,18 +624,19 @@ public final class Journal implements AutoCloseable {
       dbLock.lock();
       try {
         ingestAll();
+        resetLog();
       } finally {
         dbLock.unlock();
       }
-      resetLog();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Starts the record log again; every record in it has been ingested. lock held. */
+  /** Starts the record log again; every record in it has been ingested. lock and dbLock held. */
   private void resetLog() throws IOException {
     log.reset();
+    ingestedPos = log.end();
     signalledAtHalf = false;
   }
 
@@ -763,7 +791,8 @@ public final class Journal implements AutoCloseable {
 
   /** What the journal has done since it opened (for metrics); takes no lock, so the counters are each current, not a snapshot. */
   public JournalStats stats() {
-    return new JournalStats(pendingCount.get(), ingestedCount.get(), groupCommits.get(), groupCommitRecords.get());
+    long ingested = ingestedCount.get();
+    return new JournalStats(Math.max(0, logAppended.get() - ingested), ingested, groupCommits.get(), groupCommitRecords.get());
   }
 
   /**
@@ -843,8 +872,7 @@ public final class Journal implements AutoCloseable {
       return false;
     }
     nextSeq = r.seq() + 1;
-    pendingCount.incrementAndGet(); // before the queue, so that the ingester never counts below zero
-    pending.add(r);
+    logAppended.lazySet(logAppended.get() + 1); // the only writer: lock held
     if (++sinceSignal >= SIGNAL_EVERY || (log.used() > log.capacity() / 2 && !signalledAtHalf)) {
       sinceSignal = 0;
       signalledAtHalf = log.used() > log.capacity() / 2;
@@ -1291,7 +1319,7 @@ public final class Journal implements AutoCloseable {
         }
       } catch (SQLException | IOException e) {
         LOG.warn("journal: closing with {} records not ingested ({}); the next start ingests them from the record log",
-            pending.size(), e.toString());
+            Math.max(0, logAppended.get() - ingestedCount.get()), e.toString());
       }
       if (log != null) {
         log.close();

@@ -15,6 +15,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 
@@ -54,7 +55,16 @@ import java.util.zip.CRC32C;
  * mapping the kernel cannot back raises SIGBUS, which the JVM delivers asynchronously, after the
  * store has "returned": an acknowledged record could be missing without anyone knowing.
  *
- * <p>Not thread-safe: the journal calls it under its lock.
+ * <p><b>Image.</b> The log keeps an image of the file in native memory: a record is encoded at
+ * its place in the image and written to the file from there. The records appended so far are
+ * therefore readable without a system call, and already encoded: {@link #batch} hands them to the
+ * ingester as a {@code journal_batches} value by copying their bodies, without decoding them into
+ * objects and encoding them again.
+ *
+ * <p>Not thread-safe, with one exception: the journal calls everything under its lock, except
+ * {@link #end} and {@link #batch} over records below {@link #end}, which the ingester calls without
+ * it while appends go on beyond that end (it holds the journal's database lock, under which alone
+ * the log is {@linkplain #reset reset}).
  */
 final class RecordLog {
   /** Suffix of the file next to the database: {@code guestmem.db-records}. */
@@ -75,10 +85,19 @@ final class RecordLog {
   private int fd;
   private long epoch;
   private int writePos = HEADER_BYTES;
+  /** {@link #writePos}, published (release) for {@link #batch}'s reader, which reads it with acquire. */
+  private final AtomicInteger end = new AtomicInteger(HEADER_BYTES);
   private boolean failed;
-  /** Where a record is encoded and written from: native memory, so nothing is copied between encoding and the write. */
-  private final Memory nativeBuf = new Memory(8 + MAX_BODY_BYTES + 8);
-  private final ByteBuffer nativeView = nativeBuf.getByteBuffer(0, nativeBuf.size()).order(ByteOrder.LITTLE_ENDIAN);
+  /**
+   * The image of the file (see the class comment): native memory, so nothing is copied between
+   * encoding a record and writing it. Bytes from {@link #HEADER_BYTES} to {@link #end} are the
+   * records of the current epoch; the rest of the image is not kept in step with the file.
+   */
+  private final Memory image;
+  /** The appender's view of {@link #image} (its position and limit are used under the journal lock). */
+  private final ByteBuffer imageView;
+  /** The ingester's view of {@link #image} (absolute reads only). */
+  private final ByteBuffer readView;
   private final byte[] epochBytes = new byte[8];
   private final CRC32C crc = new CRC32C();
 
@@ -86,6 +105,9 @@ final class RecordLog {
     this.file = file;
     this.capacity = capacity;
     this.fd = fd;
+    this.image = new Memory(capacity);
+    this.imageView = image.getByteBuffer(0, capacity).order(ByteOrder.LITTLE_ENDIAN);
+    this.readView = imageView.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     setEpoch(epoch);
   }
 
@@ -191,6 +213,56 @@ final class RecordLog {
     return writePos;
   }
 
+  /**
+   * The end of the last appended record, as published to a thread that does not hold the journal
+   * lock: every record below it is in the image and in the file. {@link #HEADER_BYTES} when empty.
+   */
+  int end() {
+    return end.get();
+  }
+
+  /** Records taken from the log by {@link #batch}: a {@code journal_batches} value and what it holds. */
+  record Batch(byte[] records, int count, long firstSeq, long lastSeq, int end) {
+  }
+
+  /**
+   * The records from offset {@code from} (a record boundary at or above {@link #HEADER_BYTES}) up
+   * to {@code to} (at most {@link #end}), at most {@code max} of them, as one {@code journal_batches}
+   * value in {@link RecordCodec}'s batch encoding: each body is copied from the image as it was
+   * written, not decoded. {@code end} of the result is where the next batch starts. May be called
+   * without the journal lock while appends go on (see the class comment); null if there is no record
+   * in the range.
+   */
+  Batch batch(int from, int to, int max) {
+    ByteBuffer b = readView;
+    int pos = from;
+    int n = 0;
+    long bytes = 4;
+    int last = -1;
+    while (pos < to && n < max) {
+      int bodyLength = b.getInt(pos);
+      bytes += 4 + bodyLength;
+      last = pos;
+      pos += (8 + bodyLength + 7) & ~7;
+      n++;
+    }
+    if (n == 0) {
+      return null;
+    }
+    byte[] out = new byte[(int) bytes];
+    ByteBuffer o = ByteBuffer.wrap(out).order(ByteOrder.LITTLE_ENDIAN);
+    o.putInt(0, n);
+    int at = 4;
+    for (int p = from; p <= last; ) {
+      int bodyLength = b.getInt(p);
+      o.putInt(at, bodyLength);
+      b.get(p + 8, out, at + 4, bodyLength);
+      at += 4 + bodyLength;
+      p += (8 + bodyLength + 7) & ~7;
+    }
+    return new Batch(out, n, b.getLong(from + 8), b.getLong(last + 8), pos);
+  }
+
   long epoch() {
     return epoch;
   }
@@ -228,14 +300,15 @@ final class RecordLog {
     if (writePos + size > capacity) {
       return false;
     }
-    int len = encode(r);
+    int len = encode(r, writePos);
     try {
-      Syscalls.pwriteFully(fd, nativeBuf, len, writePos);
+      Syscalls.pwriteFully(fd, image, writePos, len, writePos);
     } catch (ErrnoException e) {
       failed = true;
       throw new IOException("record log " + file + ": the write at offset " + writePos + " failed: " + e.getMessage(), e);
     }
     writePos += len;
+    end.lazySet(writePos); // release: the record's bytes in the image before its end
     return true;
   }
 
@@ -250,15 +323,16 @@ final class RecordLog {
     long next = epoch + 1;
     byte[] b = new byte[8];
     ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(next);
-    nativeBuf.write(0, b, 0, 8);
+    image.write(EPOCH_OFFSET, b, 0, 8);
     try {
-      Syscalls.pwriteFully(fd, nativeBuf, 8, EPOCH_OFFSET);
+      Syscalls.pwriteFully(fd, image, EPOCH_OFFSET, 8, EPOCH_OFFSET);
     } catch (ErrnoException e) {
       failed = true;
       throw new IOException("record log " + file + ": the header write failed: " + e.getMessage(), e);
     }
     setEpoch(next);
     writePos = HEADER_BYTES;
+    end.set(HEADER_BYTES);
   }
 
   /** Closes the file (which stays). */
@@ -279,25 +353,28 @@ final class RecordLog {
     return body < 0 ? -1 : (8 + body + 7) & ~7L;
   }
 
-  /** Encodes {@code r} into the native buffer; returns the bytes to write (a multiple of 8). */
-  private int encode(JournalRecord r) {
-    ByteBuffer b = nativeView;
+  /**
+   * Encodes {@code r} into the image at {@code at} (room checked by the caller); returns the bytes
+   * to write (a multiple of 8).
+   */
+  private int encode(JournalRecord r, int at) {
+    ByteBuffer b = imageView;
     b.clear();
-    b.position(8);
+    b.position(at + 8);
     RecordCodec.putBody(b, r);
-    int end = b.position();
-    int bodyLength = end - 8;
+    int bodyEnd = b.position();
+    int bodyLength = bodyEnd - at - 8;
     crc.reset();
     crc.update(epochBytes, 0, 8);
-    b.limit(end).position(8);
+    b.limit(bodyEnd).position(at + 8);
     crc.update(b);
     b.clear();
-    b.putInt(0, bodyLength).putInt(4, (int) crc.getValue());
-    int padded = (end + 7) & ~7;
-    for (int i = end; i < padded; i++) {
+    b.putInt(at, bodyLength).putInt(at + 4, (int) crc.getValue());
+    int padded = (bodyEnd + 7) & ~7;
+    for (int i = bodyEnd; i < padded; i++) {
       b.put(i, (byte) 0);
     }
-    return padded;
+    return padded - at;
   }
 
   /** What a scan of a log file found: the header's epoch and the valid records, in file order. */

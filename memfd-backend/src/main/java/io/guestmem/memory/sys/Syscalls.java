@@ -105,9 +105,14 @@ public final class Syscalls {
    * bytes were written.
    */
   public static void pwriteFully(int fd, Pointer buf, long len, long offset) throws ErrnoException {
+    pwriteFully(fd, buf, 0, len, offset);
+  }
+
+  /** {@link #pwriteFully(int, Pointer, long, long)} of the {@code len} bytes at {@code buf + bufOffset}. */
+  public static void pwriteFully(int fd, Pointer buf, long bufOffset, long len, long offset) throws ErrnoException {
     long done = 0;
     while (done < len) {
-      long n = LibC.pwrite(fd, buf.share(done), len - done, offset + done);
+      long n = LibC.pwrite(fd, buf.share(bufOffset + done), len - done, offset + done);
       if (n < 0) {
         int errno = Native.getLastError();
         if (errno == Errno.EINTR) {

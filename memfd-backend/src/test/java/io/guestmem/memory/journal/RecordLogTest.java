@@ -23,7 +23,8 @@ import org.junit.jupiter.api.io.TempDir;
  * The record log's file format: what is appended is what a scan reads back, a record torn at any
  * byte ends the log there, a reset invalidates every record at once (including those of the old
  * epoch behind the new write position), and a file that is not a record log, or a record whose
- * CRC matches but whose contents are invalid, is reported rather than skipped.
+ * CRC matches but whose contents are invalid, is reported rather than skipped; and what the
+ * ingester takes from the log's image is, byte for byte, the batch encoding of the records appended.
  */
 class RecordLogTest {
   private static final long P = 4096;
@@ -72,6 +73,54 @@ class RecordLogTest {
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file()))).isEqualTo("rw-------");
     // no temporary file left behind
     assertThat(Files.exists(dir.resolve("guestmem.db" + RecordLog.SUFFIX + ".tmp"))).isFalse();
+    log.close();
+  }
+
+  @Test
+  void batches_areTheAppendedRecordsInBatchEncoding_takenInOrderUpToTheEnd_andEmptyAfterAReset() throws Exception {
+    RecordLog log = RecordLog.create(file(), 64 * 1024);
+    assertThat(log.end()).isEqualTo(RecordLog.HEADER_BYTES);
+    assertThat(log.batch(log.end(), log.end(), 10)).isNull();
+    List<JournalRecord> written = sample(new Random(7), 41, 150);
+    for (JournalRecord r : written) {
+      assertThat(log.append(r)).isTrue();
+    }
+    assertThat(log.end()).isEqualTo(log.used());
+    // taken in batches of at most 64, each the exact bytes the journal_batches encoding of those records has
+    List<JournalRecord> read = new ArrayList<>();
+    int pos = RecordLog.HEADER_BYTES;
+    int batches = 0;
+    while (true) {
+      RecordLog.Batch b = log.batch(pos, log.end(), 64);
+      if (b == null) {
+        break;
+      }
+      List<JournalRecord> expected = written.subList(read.size(), read.size() + b.count());
+      assertThat(b.count()).isBetween(1, 64);
+      assertThat(b.records()).isEqualTo(RecordCodec.encodeBatch(expected));
+      assertThat(RecordCodec.decodeBatch(b.records(), "batch")).isEqualTo(expected);
+      assertThat(b.firstSeq()).isEqualTo(expected.get(0).seq());
+      assertThat(b.lastSeq()).isEqualTo(expected.get(expected.size() - 1).seq());
+      read.addAll(expected);
+      pos = b.end();
+      batches++;
+    }
+    assertThat(read).isEqualTo(written);
+    assertThat(batches).isEqualTo(3); // 64 + 64 + 22
+    assertThat(pos).isEqualTo(log.end());
+    // a range that ends before the end takes only the records below it
+    RecordLog.Batch firstTwo = log.batch(RecordLog.HEADER_BYTES, (int) (RecordLog.HEADER_BYTES
+        + RecordLog.recordSize(written.get(0)) + RecordLog.recordSize(written.get(1))), 64);
+    assertThat(firstTwo.count()).isEqualTo(2);
+    assertThat(firstTwo.lastSeq()).isEqualTo(written.get(1).seq());
+    // a reset empties the log: its end is the header again, and the next record is a batch of one
+    log.reset();
+    assertThat(log.end()).isEqualTo(RecordLog.HEADER_BYTES);
+    assertThat(log.batch(log.end(), log.end(), 64)).isNull();
+    JournalRecord next = rec(500, MemoryEvent.Kind.CONVERTED, PageState.SHARED, 3);
+    assertThat(log.append(next)).isTrue();
+    RecordLog.Batch one = log.batch(RecordLog.HEADER_BYTES, log.end(), 64);
+    assertThat(RecordCodec.decodeBatch(one.records(), "batch")).containsExactly(next);
     log.close();
   }
 
@@ -231,6 +280,9 @@ class RecordLogTest {
         .hasMessageContaining("the write at offset 64 failed").hasMessageContaining("ENOSPC");
     assertThat(log.failed()).isTrue();
     assertThat(log.used()).isEqualTo(RecordLog.HEADER_BYTES);
+    // the failed record is not published to the ingester either
+    assertThat(log.end()).isEqualTo(RecordLog.HEADER_BYTES);
+    assertThat(log.batch(RecordLog.HEADER_BYTES, log.end(), 64)).isNull();
     assertThatThrownBy(() -> log.append(rec(2, MemoryEvent.Kind.ALLOCATED, null, 2))).isInstanceOf(IOException.class)
         .hasMessageContaining("failed earlier");
     assertThatThrownBy(log::reset).isInstanceOf(IOException.class);
