@@ -37,8 +37,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * one service (direct executor, unix socket) and one client in this JVM, one stream, in
  * alternating phases of empty calls and conversions (so both see the same JIT state and machine
  * state). For each phase it prints calls/s and the CPU time per call of each thread group
- * (transport event loops, the client's executor, the journal's ingester, the lease-operation
- * pool), from {@link ThreadMXBean}; at the end the median of each over the phases of each kind.
+ * (the service's transport threads {@code guestmem-unix}, the client's event loop
+ * {@code guestmem-client} and its executor, the journal's ingester, the lease-operation pool),
+ * from {@link ThreadMXBean}; at the end the median of each over the phases of each kind.
  *
  * <p>Run it pinned to one CPU ({@code taskset -c 0}) to see CPU alone: there a call's wall time
  * is the sum of its threads' CPU, and the conversion/empty ratio is the ratio of CPU per call. On

@@ -53,6 +53,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicInteger;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
@@ -339,8 +340,10 @@ public final class GuestmemServer implements AutoCloseable {
     }
     Path sock = state.controlSocket();
     Files.deleteIfExists(sock);
-    unixBoss = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-    unixWorkers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()), EpollIoHandler.newFactory());
+    // named threads: thread dumps and per-thread CPU (benchmarks' RpcCpu) tell the transport apart
+    unixBoss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("guestmem-unix-accept"), EpollIoHandler.newFactory());
+    unixWorkers = new MultiThreadIoEventLoopGroup(Math.max(2, Runtime.getRuntime().availableProcessors()),
+        new DefaultThreadFactory("guestmem-unix"), EpollIoHandler.newFactory());
     Server s = withServices(NettyServerBuilder.forAddress(new DomainSocketAddress(sock.toString()), PeerCredentialsNegotiator.serverCredentials()), services)
         .channelType(EpollServerDomainSocketChannel.class)
         .bossEventLoopGroup(unixBoss)
