@@ -79,7 +79,7 @@ public final class RpcCpu {
       Call empty = obs -> health.check(HealthCheckRequest.getDefaultInstance(), anyResponse(obs));
       Call convert = obs -> memory.convert(converts[next.getAndIncrement() & 3], anyResponse(obs));
       System.out.printf(Locale.ROOT, "guestmem RpcCpu: %d pairs of %.1f s phases after %.0f s of warm-up, backend %s, %d cores, load %s%n",
-          pairs, phaseSeconds, warmSeconds, backend, Runtime.getRuntime().availableProcessors(), loadAverage());
+          pairs, phaseSeconds, warmSeconds, backend, Runtime.getRuntime().availableProcessors(), RpcLoad.loadAverage());
       phase(empty, warmSeconds / 2);
       phase(convert, warmSeconds / 2);
       Map<String, List<Double>> byKey = new TreeMap<>();
@@ -97,14 +97,10 @@ public final class RpcCpu {
       }
       System.out.println("# medians over the phases, CPU µs per call:");
       byKey.forEach((k, v) -> System.out.printf(Locale.ROOT, "  %-48s %8.2f%n", k, median(v)));
-      System.out.printf(Locale.ROOT, "# convert/empty throughput, median of the pairs: %.2f (load %s)%n", median(ratios), loadAverage());
+      System.out.printf(Locale.ROOT, "# convert/empty throughput, median of the pairs: %.2f (load %s)%n", median(ratios), RpcLoad.loadAverage());
     } finally {
       server.shutdown(2);
-      try (var s = Files.walk(state)) {
-        for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(f);
-        }
-      }
+      RpcLoad.deleteTree(state);
     }
   }
 
@@ -189,18 +185,6 @@ public final class RpcCpu {
   }
 
   private static double median(List<Double> v) {
-    List<Double> s = new ArrayList<>(v);
-    s.sort(null);
-    int n = s.size();
-    return n % 2 == 1 ? s.get(n / 2) : (s.get(n / 2 - 1) + s.get(n / 2)) / 2;
-  }
-
-  private static String loadAverage() {
-    try {
-      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
-      return f[0] + " " + f[1] + " " + f[2];
-    } catch (java.io.IOException e) {
-      return "unknown";
-    }
+    return RpcLoad.median(v.stream().mapToDouble(Double::doubleValue).toArray());
   }
 }

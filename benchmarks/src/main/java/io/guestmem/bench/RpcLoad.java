@@ -138,8 +138,8 @@ public final class RpcLoad {
     }
   }
 
-  /** Removes a state directory this run made (the services have stopped by then). */
-  private static void deleteTree(Path dir) throws java.io.IOException {
+  /** Removes a state directory a run made (the services have stopped by then). */
+  static void deleteTree(Path dir) throws java.io.IOException {
     try (java.util.stream.Stream<Path> s = Files.walk(dir)) {
       for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(p);
@@ -153,8 +153,14 @@ public final class RpcLoad {
     for (int i = 0; i < ratios.length; i++) {
       ratios[i] = convs.get(i).callsPerSecond() / bases.get(i).callsPerSecond();
     }
-    Arrays.sort(ratios);
-    return ratios.length % 2 == 1 ? ratios[ratios.length / 2] : (ratios[ratios.length / 2 - 1] + ratios[ratios.length / 2]) / 2;
+    return median(ratios);
+  }
+
+  /** The median of {@code values} (at least one). */
+  static double median(double[] values) {
+    double[] v = values.clone();
+    Arrays.sort(v);
+    return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
   }
 
   /** One server configuration under test, with its client, lease and prebuilt requests. */
@@ -221,7 +227,8 @@ public final class RpcLoad {
     }
   }
 
-  private static String loadAverage() {
+  /** {@code /proc/loadavg}, as one line. */
+  static String loadAverage() {
     try {
       return Files.readString(Path.of("/proc/loadavg")).trim();
     } catch (java.io.IOException e) {
@@ -269,8 +276,7 @@ public final class RpcLoad {
   record Result(double callsPerSecond, long[] sortedNanos) {
     /** Median throughput over rounds; percentiles over every call of every round. */
     static Result combine(List<Result> rounds) {
-      double[] tput = rounds.stream().mapToDouble(Result::callsPerSecond).sorted().toArray();
-      double median = tput.length % 2 == 1 ? tput[tput.length / 2] : (tput[tput.length / 2 - 1] + tput[tput.length / 2]) / 2;
+      double median = median(rounds.stream().mapToDouble(Result::callsPerSecond).toArray());
       long[] all = rounds.stream().flatMapToLong(r -> Arrays.stream(r.sortedNanos())).sorted().toArray();
       return new Result(median, all);
     }
