@@ -80,6 +80,7 @@ public final class RpcCpu {
       Call convert = obs -> memory.convert(converts[next.getAndIncrement() & 3], anyResponse(obs));
       System.out.printf(Locale.ROOT, "guestmem RpcCpu: %d pairs of %.1f s phases after %.0f s of warm-up, backend %s, %d cores, load %s%n",
           pairs, phaseSeconds, warmSeconds, backend, Runtime.getRuntime().availableProcessors(), RpcLoad.loadAverage());
+      System.out.println("# idle CPUs: " + RpcLoad.idlePolicy());
       phase(empty, warmSeconds / 2);
       phase(convert, warmSeconds / 2);
       Map<String, List<Double>> byKey = new TreeMap<>();

@@ -75,6 +75,7 @@ public final class RpcLoad {
     Durability durability = args.length > 4 ? Durability.valueOf(args[4].toUpperCase(Locale.ROOT).replace('-', '_')) : Durability.PROCESS_CRASH;
     System.out.printf(Locale.ROOT, "guestmem RpcLoad: %d calls per point in %d rounds, backend %s, durability %s, %d cores%n", calls, rounds,
         backend, durability, Runtime.getRuntime().availableProcessors());
+    System.out.println("# idle CPUs: " + idlePolicy());
     Path stateDirect = Files.createTempDirectory("guestmem-load-direct-");
     Path stateDefault = Files.createTempDirectory("guestmem-load-default-");
     try {
@@ -224,6 +225,32 @@ public final class RpcLoad {
     public void close() throws InterruptedException {
       client.close();
       server.shutdown(2);
+    }
+  }
+
+  /**
+   * How this machine's idle CPUs wait, which decides what waking a thread on another CPU costs:
+   * the cpuidle driver and governor, and (with the {@code haltpoll} driver of a KVM guest) how long
+   * an idle vCPU polls before it halts, {@code guest_halt_poll_ns} (0: it halts at once, and the
+   * wake-up is an exit to the hypervisor). See docs/PERFORMANCE.md, "Session 6".
+   */
+  static String idlePolicy() {
+    Path cpuidle = Path.of("/sys/devices/system/cpu/cpuidle");
+    Path haltPoll = Path.of("/sys/module/haltpoll/parameters/guest_halt_poll_ns");
+    String driver = firstLine(cpuidle.resolve("current_driver"));
+    String governor = firstLine(cpuidle.resolve("current_governor"));
+    if (governor.equals("unknown")) {
+      governor = firstLine(cpuidle.resolve("current_governor_ro"));
+    }
+    String line = "cpuidle driver " + driver + ", governor " + governor;
+    return Files.isReadable(haltPoll) ? line + ", guest_halt_poll_ns " + firstLine(haltPoll) : line;
+  }
+
+  private static String firstLine(Path p) {
+    try {
+      return Files.readString(p).trim();
+    } catch (java.io.IOException e) {
+      return "unknown";
     }
   }
 
