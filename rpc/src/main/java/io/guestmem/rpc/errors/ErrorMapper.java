@@ -30,6 +30,17 @@ public final class ErrorMapper {
   public static final String UNKNOWN_ENUM_VALUE = "UNKNOWN_ENUM_VALUE";
   public static final String LOCAL_CALLERS_ONLY = "LOCAL_CALLERS_ONLY";
   public static final String INTERNAL = "INTERNAL";
+  /** The request's bytes are not a message of the method's request type (see {@link MalformedRequests}). */
+  public static final String MALFORMED_MESSAGE = "MALFORMED_MESSAGE";
+
+  /**
+   * Most UTF-8 bytes of a status message, and of each ErrorInfo metadata value, that are sent.
+   * Messages may quote the caller's input (an unknown lease id, a media type); the message travels
+   * percent-encoded in {@code grpc-message} and again in {@code grpc-status-details-bin}, and a
+   * client's response headers are limited (8 KiB by default in grpc-java), so a long quote would
+   * turn the refusal into an unreadable transport error. Longer text is clipped, ending in "…".
+   */
+  static final int MAX_TEXT_BYTES = 512;
 
   private ErrorMapper() {}
 
@@ -82,13 +93,33 @@ public final class ErrorMapper {
 
   /** A status with a stable reason and metadata (e.g. the offending range). */
   public static StatusRuntimeException status(Status.Code code, String reason, String message, Map<String, String> metadata) {
-    ErrorInfo info = ErrorInfo.newBuilder().setDomain(DOMAIN).setReason(reason).putAllMetadata(metadata).build();
+    ErrorInfo.Builder info = ErrorInfo.newBuilder().setDomain(DOMAIN).setReason(reason);
+    metadata.forEach((k, v) -> info.putMetadata(k, clip(v)));
     com.google.rpc.Status st = com.google.rpc.Status.newBuilder()
         .setCode(code.value())
-        .setMessage(message == null ? "" : message)
-        .addDetails(Any.pack(info))
+        .setMessage(message == null ? "" : clip(message))
+        .addDetails(Any.pack(info.build()))
         .build();
     return StatusProto.toStatusRuntimeException(st);
+  }
+
+  /** {@code text} if it has at most {@link #MAX_TEXT_BYTES} UTF-8 bytes, else its longest prefix of whole code points that fits with "…". */
+  static String clip(String text) {
+    if (text.length() * 3L <= MAX_TEXT_BYTES || text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= MAX_TEXT_BYTES) {
+      return text;
+    }
+    int budget = MAX_TEXT_BYTES - 3; // "…" is 3 bytes
+    int end = 0;
+    while (end < text.length()) {
+      int cp = text.codePointAt(end);
+      int bytes = cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4;
+      if (bytes > budget) {
+        break;
+      }
+      budget -= bytes;
+      end += Character.charCount(cp);
+    }
+    return text.substring(0, end) + "…";
   }
 
   public static StatusRuntimeException invalid(String message) {

@@ -28,6 +28,7 @@ import io.guestmem.rpc.v1.GuestMemoryGrpc;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.guestmem.rpc.errors.MalformedRequests;
 import io.guestmem.rpc.fdchannel.AttachWaiters;
 import io.guestmem.rpc.fdchannel.FdChannelServer;
 import io.guestmem.rpc.fdchannel.HandoffTokens;
@@ -366,7 +367,8 @@ public final class GuestmemServer implements AutoCloseable {
         .maxInboundMessageSize(options.maxInboundMessageBytes())
         .maxConcurrentCallsPerConnection(1024)
         .permitKeepAliveTime(10, TimeUnit.SECONDS);
-    services.forEach(b::addService);
+    // a request that is not a valid message gets INVALID_ARGUMENT / MALFORMED_MESSAGE, not UNKNOWN
+    services.forEach(s -> b.addService(MalformedRequests.guard(s)));
     return b;
   }
 

@@ -56,4 +56,32 @@ class ErrorMapperTest {
   void aPlainStatusHasNoReason() {
     assertThat(ErrorMapper.reasonOf(Status.UNAVAILABLE.asRuntimeException())).isEmpty();
   }
+
+  @Test
+  void longMessagesAndMetadataAreClippedToWholeCodePointsWithinTheBudget() {
+    String fits = "a".repeat(ErrorMapper.MAX_TEXT_BYTES);
+    assertThat(ErrorMapper.clip(fits)).isSameAs(fits);
+    assertThat(ErrorMapper.clip("é".repeat(ErrorMapper.MAX_TEXT_BYTES / 2))).hasSize(ErrorMapper.MAX_TEXT_BYTES / 2);
+
+    String ascii = ErrorMapper.clip("a".repeat(ErrorMapper.MAX_TEXT_BYTES + 1));
+    assertThat(ascii).isEqualTo("a".repeat(ErrorMapper.MAX_TEXT_BYTES - 3) + "…");
+    assertThat(utf8(ascii)).isEqualTo(ErrorMapper.MAX_TEXT_BYTES);
+
+    String emoji = ErrorMapper.clip("\uD83D\uDE00".repeat(1000)); // 4 bytes each, two chars each
+    assertThat(utf8(emoji)).isLessThanOrEqualTo(ErrorMapper.MAX_TEXT_BYTES);
+    assertThat(emoji).endsWith("…");
+    assertThat(emoji.codePoints().filter(cp -> cp >= 0xD800 && cp <= 0xDFFF).count()).isZero(); // no half pair left
+    assertThat(emoji.codePointCount(0, emoji.length())).isEqualTo((ErrorMapper.MAX_TEXT_BYTES - 3) / 4 + 1);
+
+    StatusRuntimeException e = ErrorMapper.status(Status.Code.NOT_FOUND, "LEASE_NOT_FOUND", "no lease " + "x".repeat(100_000),
+        Map.of("lease", "y".repeat(100_000)));
+    assertThat(utf8(e.getStatus().getDescription())).isLessThanOrEqualTo(ErrorMapper.MAX_TEXT_BYTES);
+    com.google.rpc.Status st = io.grpc.protobuf.StatusProto.fromThrowable(e);
+    assertThat(utf8(st.getMessage())).isLessThanOrEqualTo(ErrorMapper.MAX_TEXT_BYTES);
+    assertThat(ErrorMapper.reasonOf(e)).contains("LEASE_NOT_FOUND");
+  }
+
+  private static int utf8(String s) {
+    return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
 }

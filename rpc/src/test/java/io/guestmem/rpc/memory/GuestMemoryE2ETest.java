@@ -390,6 +390,72 @@ class GuestMemoryE2ETest {
     assertThat(open(4096, LeaseMode.LEASE_MODE_OWNED).getLease().getSizeBytes()).isEqualTo(4096);
   }
 
+  /** Sends {@code body} as the serialized request of {@code method}, bypassing the stub's marshaller. */
+  private StatusRuntimeException rawCall(io.grpc.MethodDescriptor<?, ?> method, byte[] body) {
+    io.grpc.MethodDescriptor.Marshaller<byte[]> bytes = new io.grpc.MethodDescriptor.Marshaller<>() {
+      @Override
+      public java.io.InputStream stream(byte[] value) {
+        return new java.io.ByteArrayInputStream(value);
+      }
+
+      @Override
+      public byte[] parse(java.io.InputStream stream) {
+        try {
+          return stream.readAllBytes();
+        } catch (java.io.IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }
+    };
+    io.grpc.MethodDescriptor<byte[], byte[]> raw = method.toBuilder(bytes, bytes).build();
+    return refused(() -> io.grpc.stub.ClientCalls.blockingUnaryCall(client.channel(), raw,
+        io.grpc.CallOptions.DEFAULT.withDeadlineAfter(30, TimeUnit.SECONDS), body));
+  }
+
+  @Test
+  void aRequestThatIsNotAValidMessageIsRefusedWithAReasonAndChangesNothing() {
+    OpenLeaseResponse o = open(4 * MIB, LeaseMode.LEASE_MODE_OWNED);
+    String id = o.getLease().getLeaseId();
+    byte[][] bodies = {
+        {(byte) 0xff, (byte) 0xff, (byte) 0xff}, // field 0 / a varint that never ends
+        {0x0a}, // lease_id: a length that is missing
+        {0x0a, 0x05, 'a', 'b'}, // lease_id: a length past the end
+        {0x0a, 0x02, (byte) 0xc3, 0x28}, // lease_id: not UTF-8
+    };
+    for (byte[] body : bodies) {
+      StatusRuntimeException e = rawCall(GuestMemoryGrpc.getConvertMethod(), body);
+      assertThat(e.getStatus().getCode()).as(java.util.HexFormat.of().formatHex(body)).isEqualTo(Status.Code.INVALID_ARGUMENT);
+      assertThat(reason(e)).isEqualTo(ErrorMapper.MALFORMED_MESSAGE);
+      assertThat(e.getStatus().getDescription()).startsWith("the request is not a valid guestmem.v1.ConvertRequest message");
+    }
+    StatusRuntimeException e = rawCall(GuestMemoryGrpc.getOpenLeaseMethod(), new byte[] {0x08});
+    assertThat(reason(e)).isEqualTo(ErrorMapper.MALFORMED_MESSAGE);
+    assertThat(e.getStatus().getDescription()).contains("guestmem.v1.OpenLeaseRequest");
+    e = rawCall(io.grpc.health.v1.HealthGrpc.getCheckMethod(), new byte[] {0x0a, 0x7f});
+    assertThat(reason(e)).isEqualTo(ErrorMapper.MALFORMED_MESSAGE);
+
+    // nothing changed, and the service, the same connection included, goes on serving
+    Lease after = stub.getLease(GetLeaseRequest.newBuilder().setLeaseId(id).build());
+    assertThat(after.getRangesList()).extracting(StateRange::getState).containsExactly(PageState.PAGE_STATE_PRIVATE);
+    assertThat(after.getSharedBytes()).isZero();
+    stub.convert(ConvertRequest.newBuilder().setLeaseId(id).addRanges(r(0, 4096)).setTo(PageState.PAGE_STATE_SHARED).build());
+    assertThat(stub.getLease(GetLeaseRequest.newBuilder().setLeaseId(id).build()).getSharedBytes()).isEqualTo(4096);
+  }
+
+  @Test
+  void aRefusalQuotingALongInputStaysReadable() {
+    // the message quotes the unknown id; unclipped, 10,000 characters (30,000 percent-encoded
+    // bytes for the non-ASCII ones) would overflow the client's 8 KiB header limit and arrive as
+    // an INTERNAL transport error without the reason
+    for (String id : List.of("x".repeat(10_000), "é".repeat(5_000), "\uD83D\uDE00".repeat(3_000))) {
+      StatusRuntimeException e = refused(() -> stub.getLease(GetLeaseRequest.newBuilder().setLeaseId(id).build()));
+      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.NOT_FOUND);
+      assertThat(reason(e)).isEqualTo("LEASE_NOT_FOUND");
+      assertThat(e.getStatus().getDescription()).endsWith("…");
+      assertThat(e.getStatus().getDescription().getBytes(StandardCharsets.UTF_8).length).isLessThanOrEqualTo(512);
+    }
+  }
+
   @Test
   void anotherUidIsRefusedOnBothChannels() throws Exception {
     assumeTrue(Files.exists(Path.of("/proc/self/status")) && isRoot(), "needs root to run a client as uid 65534: skipped");
