@@ -29,7 +29,7 @@ final class FdChannelHeader {
     List<Long> sizes = new ArrayList<>(2);
     for (int i = 0; i < 2; i++) {
       String role = text(fds.get(i), "role");
-      if (!fds.get(i).path("size").canConvertToLong()) {
+      if (!wholeNumber(fds.get(i).path("size"))) {
         throw new MalformedRequestException("fds[" + i + "].size must be a whole number");
       }
       sizes.add(fds.get(i).get("size").asLong());
@@ -62,6 +62,14 @@ final class FdChannelHeader {
       out.add(role);
     }
     return out;
+  }
+
+  /**
+   * A declared size: a JSON integer that fits a long. Not a fraction ({@code 4194304.5}), not a
+   * number written with a fraction or exponent ({@code 4194304.0}, {@code 4.194304E6}), not a string.
+   */
+  private static boolean wholeNumber(JsonNode n) {
+    return n.isIntegralNumber() && n.canConvertToLong();
   }
 
   private static String text(JsonNode n, String field) {
@@ -105,7 +113,7 @@ final class FdChannelHeader {
       case "attach":
         JsonNode fds = req.get("fds");
         if (fds == null || !fds.isArray() || fds.size() != 1 || fdCount != 1
-            || !FdChannelServer.ROLE_PRIVATE.equals(text(fds.get(0), "role")) || !fds.get(0).path("size").canConvertToLong()) {
+            || !FdChannelServer.ROLE_PRIVATE.equals(text(fds.get(0), "role")) || !wholeNumber(fds.get(0).path("size"))) {
           throw new MalformedRequestException("attach carries exactly one fd, listed as {\"role\":\"private\",\"size\":N}");
         }
         return new Attach(leaseId, token, fds.get(0).get("size").asLong());

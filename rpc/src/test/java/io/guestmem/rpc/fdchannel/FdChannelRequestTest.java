@@ -60,6 +60,20 @@ class FdChannelRequestTest {
   }
 
   @Test
+  void aDeclaredSizeMustBeAJsonInteger_notAFractionExponentOrOutOfRange() {
+    String attach = "{\"op\":\"attach\",\"lease\":\"L\",\"token\":\"T\",\"fds\":[{\"role\":\"private\",\"size\":SIZE}]}";
+    String attachRefused = "attach carries exactly one fd, listed as {\"role\":\"private\",\"size\":N}";
+    for (String size : List.of("4194304.5", "4194304.0", "4.194304E6", "\"4194304\"", "1e30", "99999999999999999999", "true", "null")) {
+      assertMalformed(attach.replace("SIZE", size), 1, attachRefused);
+    }
+    String reattach = "{\"op\":\"reattach\",\"lease\":\"L\",\"credential\":\"C\","
+        + "\"fds\":[{\"role\":\"private\",\"size\":4194304},{\"role\":\"shared\",\"size\":SIZE}]}";
+    for (String size : List.of("4194304.5", "4194304.0", "4.194304E6", "\"4194304\"", "99999999999999999999")) {
+      assertMalformed(reattach.replace("SIZE", size), 2, "fds[1].size must be a whole number");
+    }
+  }
+
+  @Test
   void notAnObject_missingMembersAndUnknownOps_areMalformed() {
     assertMalformed("", 0, "message is not a JSON object");
     assertMalformed("[1,2]", 0, "message is not a JSON object");
