@@ -239,7 +239,9 @@ public final class UnixSockets {
         for (int fd : fds) {
           LibC.close(fd);
         }
-        throw new ErrnoException("recvmsg (" + ((flags & MSG_CTRUNC) != 0 ? "control data" : "payload") + " truncated)", EMSGSIZE);
+        String what = (flags & MSG_TRUNC) != 0 && (flags & MSG_CTRUNC) != 0 ? "payload and control data"
+            : (flags & MSG_CTRUNC) != 0 ? "control data" : "payload";
+        throw new ErrnoException("recvmsg (" + what + " truncated)", EMSGSIZE);
       }
       return new Received(data.getByteArray(0, (int) n), fds);
     }

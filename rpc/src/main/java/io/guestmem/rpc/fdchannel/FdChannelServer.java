@@ -20,6 +20,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.OptionalInt;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
@@ -42,6 +43,21 @@ public final class FdChannelServer implements AutoCloseable {
   public static final int MAX_FDS = 4;
   public static final long IDLE_TIMEOUT_MILLIS = 10_000;
   public static final String MALFORMED = "MALFORMED_MESSAGE";
+  /**
+   * How many connections one uid may hold at once (being served or waiting for a worker). The
+   * socket is 0666, so without this one local user could take every worker and lock the VMMs out.
+   */
+  public static final int MAX_CONNECTIONS_PER_UID = 8;
+  /** After this many refusals on one connection, the last refusal's reply is followed by a close. */
+  public static final int MAX_REFUSALS_PER_CONNECTION = 8;
+  /** Longest value quoted from a request in a refusal's message (then clipped with an ellipsis). */
+  public static final int MAX_QUOTED = 128;
+  /** Longest refusal message, in characters. */
+  public static final int MAX_ERROR_MESSAGE = 1024;
+  /** A connection beyond {@link #MAX_CONNECTIONS_PER_UID}: refused at once and closed. */
+  public static final String TOO_MANY_CONNECTIONS = "TOO_MANY_CONNECTIONS";
+  /** Every worker busy and the wait queue full: refused at once and closed. */
+  public static final String BUSY = "BUSY";
   /** Refusals of the {@code reattach} op (stable reasons, see docs/FD-CHANNEL.md). */
   public static final String CREDENTIAL_UNKNOWN = "CREDENTIAL_UNKNOWN";
   public static final String CREDENTIAL_MISMATCH = "CREDENTIAL_MISMATCH";
@@ -56,6 +72,11 @@ public final class FdChannelServer implements AutoCloseable {
   private final ReattachCredentials credentials;
   private final ObjectMapper json = new ObjectMapper();
   private final ExecutorService workers;
+  private final int perUidLimit;
+  /** Connections held per uid (served or queued). */
+  private final ConcurrentHashMap<Integer, Integer> held = new ConcurrentHashMap<>();
+  /** Refusals sent on the connection the current worker serves (a connection is served by one thread). */
+  private final ThreadLocal<int[]> refusals = ThreadLocal.withInitial(() -> new int[1]);
   private final Path path;
   private int listenFd = -1;
   private Thread acceptor;
@@ -63,6 +84,16 @@ public final class FdChannelServer implements AutoCloseable {
 
   public FdChannelServer(Path path, MemoryEngine engine, HandoffTokens tokens, AttachWaiters waiters, ReattachCredentials credentials,
                          int maxConnections) {
+    this(path, engine, tokens, waiters, credentials, maxConnections, MAX_CONNECTIONS_PER_UID);
+  }
+
+  /** As above, with another limit of connections per uid (tests). */
+  public FdChannelServer(Path path, MemoryEngine engine, HandoffTokens tokens, AttachWaiters waiters, ReattachCredentials credentials,
+                         int maxConnections, int perUidLimit) {
+    if (perUidLimit < 1) {
+      throw new IllegalArgumentException("perUidLimit >= 1");
+    }
+    this.perUidLimit = perUidLimit;
     this.path = path;
     this.engine = engine;
     this.tokens = tokens;
@@ -107,20 +138,90 @@ public final class FdChannelServer implements AutoCloseable {
         log.warn("fd channel accept failed: {}", e.getMessage());
         continue;
       }
+      SocketOptions.PeerCredentials peer;
       try {
-        workers.execute(() -> serve(conn));
-      } catch (RejectedExecutionException e) {
+        peer = SocketOptions.peerCredentials(conn);
+      } catch (ErrnoException e) {
         closeQuietly(conn);
+        continue;
+      }
+      int uid = peer.uid();
+      if (!admit(uid)) {
+        log.warn("fd channel: uid {} pid {} refused, it already holds {} connections", uid, peer.pid(), perUidLimit);
+        refuseAndClose(conn, TOO_MANY_CONNECTIONS, "uid " + uid + " already holds " + perUidLimit
+            + " connections to the fd channel (the most one uid may hold)");
+        continue;
+      }
+      try {
+        workers.execute(() -> {
+          try {
+            serve(conn, peer);
+          } finally {
+            release(uid);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        release(uid);
+        refuseAndClose(conn, BUSY, "every fd channel worker is busy; try again");
       }
     }
   }
 
-  private void serve(int conn) {
+  private boolean admit(int uid) {
+    boolean[] ok = new boolean[1];
+    held.compute(uid, (k, n) -> {
+      int now = n == null ? 0 : n;
+      ok[0] = now < perUidLimit;
+      return ok[0] ? now + 1 : now;
+    });
+    return ok[0];
+  }
+
+  private void release(int uid) {
+    held.computeIfPresent(uid, (k, n) -> n <= 1 ? null : n - 1);
+  }
+
+  /**
+   * From the acceptor: one refusal on a fresh connection (its send buffer is empty), then close.
+   * What the peer already sent is read and dropped first (its fds closed): closing a socket with
+   * unread data makes the peer's next receive fail with ECONNRESET before it sees the refusal.
+   */
+  private void refuseAndClose(int conn, String reason, String message) {
     try {
-      SocketOptions.PeerCredentials peer = SocketOptions.peerCredentials(conn);
+      SocketOptions.setTimeouts(conn, 1);
+      UnixSockets.sendFds(conn, errorReply(reason, message), new int[0]);
+      for (int i = 0; i < 4; i++) {
+        UnixSockets.Received dropped = UnixSockets.recvFds(conn, MAX_MESSAGE, MAX_FDS);
+        for (int fd : dropped.fds()) {
+          closeQuietly(fd);
+        }
+        if (dropped.endOfStream()) {
+          break;
+        }
+      }
+    } catch (ErrnoException e) {
+      log.debug("fd channel refusal {} not delivered: {}", reason, e.getMessage());
+    } finally {
+      closeQuietly(conn);
+    }
+  }
+
+  private void serve(int conn, SocketOptions.PeerCredentials peer) {
+    refusals.get()[0] = 0;
+    try {
       SocketOptions.setTimeouts(conn, IDLE_TIMEOUT_MILLIS);
       while (!closing) {
-        UnixSockets.Received msg = UnixSockets.recvFds(conn, MAX_MESSAGE, MAX_FDS);
+        UnixSockets.Received msg;
+        try {
+          msg = UnixSockets.recvFds(conn, MAX_MESSAGE, MAX_FDS);
+        } catch (ErrnoException e) {
+          if (e.errno() != UnixSockets.EMSGSIZE) {
+            throw e;
+          }
+          // the fds that did arrive were closed by recvFds; the rest were discarded by the kernel
+          refuse(conn, MALFORMED, tooLarge(e.call()), false);
+          return;
+        }
         if (msg.endOfStream()) {
           return;
         }
@@ -142,6 +243,14 @@ public final class FdChannelServer implements AutoCloseable {
     } finally {
       closeQuietly(conn);
     }
+  }
+
+  private static String tooLarge(String call) {
+    boolean payload = call.contains("payload");
+    boolean control = call.contains("control");
+    String fds = "more than " + MAX_FDS + " fds (those that came were closed)";
+    String bytes = "a message over " + MAX_MESSAGE + " bytes";
+    return "too large: " + (payload && control ? bytes + " with " + fds : control ? fds : bytes);
   }
 
   /** Handles one request; returns whether the connection stays open. */
@@ -207,7 +316,14 @@ public final class FdChannelServer implements AutoCloseable {
     for (String role : roles) {
       list.addObject().put("role", role).put("size", size);
     }
-    UnixSockets.sendFds(conn, bytes(reply), send);
+    try {
+      UnixSockets.sendFds(conn, bytes(reply), send);
+    } catch (ErrnoException e) {
+      // nothing was delivered (a datagram goes whole or not at all): the peer gave up while the
+      // request waited, so the token is given back rather than spent for nobody
+      tokens.restore(token, HandoffTokens.Op.GET);
+      throw e;
+    }
     return true;
   }
 
@@ -287,10 +403,60 @@ public final class FdChannelServer implements AutoCloseable {
   }
 
   private boolean refuse(int conn, String reason, String message, boolean keepOpen) throws ErrnoException {
-    ObjectNode reply = json.createObjectNode();
-    reply.putObject("error").put("reason", reason).put("message", message == null ? "" : message);
-    UnixSockets.sendFds(conn, bytes(reply), new int[0]);
+    if (keepOpen && ++refusals.get()[0] >= MAX_REFUSALS_PER_CONNECTION) {
+      message = (message == null ? "" : message) + " (" + MAX_REFUSALS_PER_CONNECTION + " refusals on this connection: it is closed)";
+      keepOpen = false;
+    }
+    UnixSockets.sendFds(conn, errorReply(reason, message), new int[0]);
     return keepOpen;
+  }
+
+  /** An error reply that always fits {@link #MAX_MESSAGE}: quoted values and the message are clipped. */
+  byte[] errorReply(String reason, String message) {
+    String m = clipMessage(message == null ? "" : message);
+    while (true) {
+      ObjectNode reply = json.createObjectNode();
+      reply.putObject("error").put("reason", reason).put("message", m);
+      byte[] b = bytes(reply);
+      if (b.length <= MAX_MESSAGE || m.isEmpty()) {
+        return b;
+      }
+      // only a message of escaped or multi-byte characters gets here: shorten until it fits
+      m = clip(m, Math.max(0, m.length() - 1 - (b.length - MAX_MESSAGE)));
+    }
+  }
+
+  /**
+   * Clips every run of non-blank characters longer than {@link #MAX_QUOTED} (a lease id, token or
+   * op quoted from the request: the service's own words are never that long) and the whole message
+   * to {@link #MAX_ERROR_MESSAGE} characters, each with an ellipsis.
+   */
+  static String clipMessage(String message) {
+    StringBuilder out = new StringBuilder();
+    int i = 0;
+    while (i < message.length()) {
+      int j = i;
+      boolean blank = Character.isWhitespace(message.charAt(i));
+      while (j < message.length() && Character.isWhitespace(message.charAt(j)) == blank) {
+        j++;
+      }
+      String run = message.substring(i, j);
+      out.append(blank ? run : clip(run, MAX_QUOTED));
+      i = j;
+    }
+    return clip(out.toString(), MAX_ERROR_MESSAGE);
+  }
+
+  /** {@code s} if at most {@code max} characters, else its first characters and "…" ({@code max} in all). */
+  static String clip(String s, int max) {
+    if (s.length() <= max) {
+      return s;
+    }
+    int cut = Math.max(0, max - 1);
+    if (cut > 0 && Character.isHighSurrogate(s.charAt(cut - 1))) {
+      cut--;
+    }
+    return s.substring(0, cut) + "\u2026";
   }
 
   private byte[] bytes(ObjectNode n) {

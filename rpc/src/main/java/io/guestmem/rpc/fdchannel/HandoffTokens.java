@@ -123,6 +123,22 @@ public final class HandoffTokens {
     }
   }
 
+  /**
+   * Gives back {@code op} of {@code token} after it was consumed but the reply could not be
+   * delivered (the peer had gone): nobody received anything, so the VMM may try again.
+   */
+  public void restore(String token, Op op) {
+    Grant g = grants.get(token);
+    if (g == null) {
+      return;
+    }
+    synchronized (g) {
+      if (g.granted.contains(op)) {
+        g.remaining.add(op);
+      }
+    }
+  }
+
   /** Forgets every token of a lease (closed). */
   public void revokeLease(String leaseId) {
     grants.values().removeIf(g -> g.leaseId.equals(leaseId));

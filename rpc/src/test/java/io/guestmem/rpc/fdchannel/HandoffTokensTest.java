@@ -47,6 +47,20 @@ class HandoffTokensTest {
   }
 
   @Test
+  void aConsumedOperationCanBeGivenBack_butNeverOneThatWasNotGranted() throws Exception {
+    String t = tokens.issue("L1", 1000, EnumSet.of(Op.GET));
+    assertThat(tokens.consume(t, Op.GET)).isTrue();
+    tokens.restore(t, Op.GET);
+    tokens.check(t, Op.GET, "L1", 1000);
+    assertThat(tokens.consume(t, Op.GET)).isTrue();
+    assertThat(refusal(t, Op.GET, "L1", 1000)).isEqualTo(Refusal.TOKEN_USED);
+    tokens.restore(t, Op.ATTACH);
+    assertThat(refusal(t, Op.ATTACH, "L1", 1000)).isEqualTo(Refusal.OP_NOT_ALLOWED);
+    tokens.restore("nope", Op.GET);
+    assertThat(refusal("nope", Op.GET, "L1", 1000)).isEqualTo(Refusal.TOKEN_UNKNOWN);
+  }
+
+  @Test
   void tokensExpire() {
     String t = tokens.issue("L1", 0, EnumSet.of(Op.GET));
     clock.now = clock.now.plusSeconds(60);
