@@ -3,8 +3,8 @@ package io.guestmem.cli;
 import io.guestmem.attestation.Check;
 import io.guestmem.attestation.InvalidRequestException;
 import io.guestmem.attestation.NotRun;
-import io.guestmem.attestation.Reason;
 import io.guestmem.attestation.TcbSummary;
+import io.guestmem.attestation.TrustStatus;
 import io.guestmem.attestation.Verdict;
 import io.guestmem.attestation.VerificationRequest;
 import io.guestmem.attestation.Verifiers;
@@ -31,23 +31,17 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code guestmem verify}: appraise a TDX quote or an SNP report offline. Exit codes: 0 the
- * evidence is authentic (signatures, chains to a trusted root, revocation and collateral
- * signatures all hold), whatever its TCB status and policy outcome; 3 it is not; 2 usage or input
- * errors.
+ * {@code guestmem verify}: appraise a TDX quote or an SNP report offline. The exit code follows the
+ * verdict's status: 0 affirming or warning (no check failed); 3 contraindicated (some check failed:
+ * signature, chain, revocation, collateral, TCB level, policy, nonce); 2 usage or input errors
+ * (unreadable files, bad arguments, evidence that is not a quote or report).
  */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Verify a TDX quote or SNP report (the TEE is detected from the bytes) against collateral and a policy.",
-        "Exit: 0 authentic (whatever the TCB status), 3 not authentic, 2 usage or input error."})
+        "Exit: 0 status affirming or warning (no check failed), 3 status contraindicated (some check failed,",
+        "  including TCB level, policy, reference values and nonce), 2 usage or input error."})
 final class VerifyCommand implements Callable<Integer> {
   static final int EXIT_NOT_VERIFIED = 3;
-
-  /** Failures that grade authentic evidence (TCB, policy) rather than deny its authenticity. */
-  static final Set<String> APPRAISAL_REASONS = Set.of(
-      Reason.TCB_MISMATCH, Reason.NO_MATCHING_TCB_LEVEL, Reason.TCB_REVOKED, Reason.TCB_STATUS_NOT_ACCEPTED,
-      Reason.ADVISORY_DENIED, Reason.TCB_DATE_TOO_OLD, Reason.TCB_EVALUATION_NUMBER_TOO_LOW,
-      Reason.REFERENCE_VALUE_MISMATCH, Reason.BELOW_MINIMUM, Reason.POLICY_VIOLATION, Reason.NONCE_MISMATCH,
-      Reason.DEBUG_NOT_ALLOWED, Reason.COLLATERAL_TOO_OLD);
 
   @Parameters(index = "0", paramLabel = "EVIDENCE", description = "Quote or report file (raw bytes).")
   Path evidence;
@@ -161,7 +155,7 @@ final class VerifyCommand implements Callable<Integer> {
           break;
       }
       out.flush();
-      return authentic(v) ? 0 : EXIT_NOT_VERIFIED;
+      return exitCode(v);
     } catch (InvalidRequestException e) {
       err.println("guestmem verify: " + e.reason() + ": " + e.getMessage());
       err.flush();
@@ -177,9 +171,12 @@ final class VerifyCommand implements Callable<Integer> {
     }
   }
 
-  /** Authentic: the signature holds and every failed check only grades (TCB, policy). */
-  static boolean authentic(Verdict v) {
-    return v.signatureValid() && v.failures().stream().allMatch(c -> APPRAISAL_REASONS.contains(c.reason()));
+  /**
+   * 0 when the status is affirming or warning, 3 when it is contraindicated. A verdict whose
+   * signature did not verify is always contraindicated; it is refused here too, whatever its status.
+   */
+  static int exitCode(Verdict v) {
+    return v.status() == TrustStatus.CONTRAINDICATED || !v.signatureValid() ? EXIT_NOT_VERIFIED : 0;
   }
 
   static String table(Verdict v) {

@@ -1,0 +1,117 @@
+package io.guestmem.cli;
+
+import static io.guestmem.cli.EmulateAndVerifyCommandTest.json;
+import static io.guestmem.cli.EmulateAndVerifyCommandTest.run;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.guestmem.cli.EmulateAndVerifyCommandTest.Run;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code guestmem verify}: the exit code follows the verdict (0 affirming or warning, 3
+ * contraindicated, 2 input errors), so {@code guestmem verify … && trust} never trusts evidence
+ * whose verdict says a check failed, be it a signature, a TCB level, a policy rule or the nonce.
+ */
+class VerifyCommandTest {
+  @TempDir static Path tmp;
+  static Path snp;
+
+  @BeforeAll
+  static void emulate() {
+    snp = tmp.resolve("snp");
+    Run e = run("emulate", "snp", "--out", snp.toString(), "--product", "Genoa", "--report-data", "cafe", "--seed", "7");
+    assertThat(e.exit()).as(e.err()).isZero();
+  }
+
+  static Run verifySnp(String... extra) {
+    String[] base = {"verify", snp.resolve("report.bin").toString(), "--collateral", snp.resolve("kds").toString(),
+        "--trust-emulated-roots", snp.resolve("roots").toString(), "--format", "json"};
+    String[] args = java.util.Arrays.copyOf(base, base.length + extra.length);
+    System.arraycopy(extra, 0, args, base.length, extra.length);
+    return run(args);
+  }
+
+  @Test
+  void affirmingVerdictExitsZero() throws Exception {
+    Run ok = verifySnp("--nonce", "cafe");
+    assertThat(ok.exit()).as(ok.out() + ok.err()).isZero();
+    assertThat(json(ok.out()).get("status").asText()).isEqualTo("affirming");
+  }
+
+  @Test
+  void nonceMismatchIsContraindicatedAndExitsThree() throws Exception {
+    Run replay = verifySnp("--nonce", "beef");
+    JsonNode v = json(replay.out());
+    assertThat(v.get("status").asText()).isEqualTo("contraindicated");
+    assertThat(v.get("signatureValid").asBoolean()).isTrue();
+    assertThat(v.get("checks").toString()).contains("nonce_mismatch");
+    assertThat(replay.exit()).isEqualTo(VerifyCommand.EXIT_NOT_VERIFIED);
+  }
+
+  @Test
+  void referenceValueMismatchExitsThree() throws Exception {
+    Path policy = tmp.resolve("measurement.json");
+    Files.writeString(policy, "{\"id\":\"policy://test/m\",\"snp\":{\"measurements\":[\"" + "00".repeat(48) + "\"]}}");
+    Run r = verifySnp("--policy", policy.toString());
+    JsonNode v = json(r.out());
+    assertThat(v.get("status").asText()).isEqualTo("contraindicated");
+    assertThat(v.get("checks").toString()).contains("reference_value_mismatch");
+    assertThat(r.exit()).isEqualTo(VerifyCommand.EXIT_NOT_VERIFIED);
+  }
+
+  @Test
+  void belowMinimumExitsThree() throws Exception {
+    Path policy = tmp.resolve("minimum.json");
+    Files.writeString(policy, "{\"id\":\"policy://test/min\",\"snp\":{\"minimumGuestSvn\":200}}");
+    Run r = verifySnp("--policy", policy.toString());
+    JsonNode v = json(r.out());
+    assertThat(v.get("status").asText()).isEqualTo("contraindicated");
+    assertThat(v.get("checks").toString()).contains("below_minimum");
+    assertThat(r.exit()).isEqualTo(VerifyCommand.EXIT_NOT_VERIFIED);
+  }
+
+  @Test
+  void warningVerdictExitsZero() throws Exception {
+    // without the KDS CRL revocation is not checked: nothing failed, a check did not run
+    Path kds = snp.resolve("kds");
+    Path noCrl = tmp.resolve("kds-no-crl");
+    try (var files = Files.walk(kds)) {
+      for (Path f : (Iterable<Path>) files::iterator) {
+        Path to = noCrl.resolve(kds.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(to);
+        } else if (!f.getFileName().toString().equals("crl")) {
+          Files.copy(f, to);
+        }
+      }
+    }
+    Run r = run("verify", snp.resolve("report.bin").toString(), "--collateral", noCrl.toString(),
+        "--trust-emulated-roots", snp.resolve("roots").toString(), "--format", "json");
+    JsonNode v = json(r.out());
+    assertThat(v.get("status").asText()).as(r.out()).isEqualTo("warning");
+    assertThat(r.exit()).isZero();
+  }
+
+  /** The audit's repro: a real Genoa report with a nonce it was not made for. */
+  @Test
+  void realReportWithAnotherNonceExitsThree() throws Exception {
+    Path vectors = Path.of("..", "..", "shared", "vectors").toAbsolutePath().normalize();
+    Path report = vectors.resolve("routex-client-lua/DERIVED.attestation_spec.genoa-v5.report.bin");
+    assumeTrue(Files.exists(report), "real vectors not present at " + vectors);
+    Run r = run("verify", report.toString(),
+        "--cert", vectors.resolve("routex-client-lua/vcek-chain-genoa-v5.pem").toString(),
+        "--crl", vectors.resolve("cyntrisec-kds/Genoa/crl.der").toString(),
+        "--at", "2026-04-12T00:00:00Z", "--nonce", "00", "--format", "json");
+    JsonNode v = json(r.out());
+    assertThat(v.get("signatureValid").asBoolean()).isTrue();
+    assertThat(v.get("status").asText()).isEqualTo("contraindicated");
+    assertThat(v.get("checks").toString()).contains("nonce_mismatch");
+    assertThat(r.exit()).isEqualTo(VerifyCommand.EXIT_NOT_VERIFIED);
+  }
+}
