@@ -128,10 +128,8 @@ final class VerifyCommand implements Callable<Integer> {
       if (emulatedRoots != null) {
         b.trustedEmulatedRootsDir(emulatedRoots);
       }
-      Instant when = null;
       if (at != null) {
-        when = OffsetDateTime.parse(at).toInstant();
-        b.at(when);
+        b.at(OffsetDateTime.parse(at).toInstant());
       }
       byte[] nonceBytes = null;
       if (nonce != null) {
@@ -144,11 +142,13 @@ final class VerifyCommand implements Callable<Integer> {
           out.println(VerdictJson.toJson(v));
           break;
         case "ear":
+          // iat/exp are the real issuance time: a token issued with --at in the past must not be
+          // expired at issue. The appraisal time stays in the verdict (ear.guestmem.verdict.appraisedAt).
           VerifierKey key = earKey != null ? VerifierKey.loadOrCreate(earKey) : VerifierKey.generate();
           if (jwksOut != null) {
             Files.writeString(jwksOut, key.jwks(), StandardCharsets.UTF_8);
           }
-          out.println(new EarTokens(key, "guestmem " + VersionProvider.version()).sign(v, nonceBytes, when != null ? when : Instant.now()));
+          out.println(new EarTokens(key, "guestmem " + VersionProvider.version()).sign(v, nonceBytes, Instant.now()));
           break;
         default:
           out.print(table(v));

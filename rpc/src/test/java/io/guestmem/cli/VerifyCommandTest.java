@@ -114,4 +114,29 @@ class VerifyCommandTest {
     assertThat(v.get("checks").toString()).contains("nonce_mismatch");
     assertThat(r.exit()).isEqualTo(VerifyCommand.EXIT_NOT_VERIFIED);
   }
+
+  /** An EAR for an appraisal in the past is issued now: iat/exp are the wall clock, --at is appraisedAt. */
+  @Test
+  void earIssuedWithAtIsValidNowAndCarriesTheAppraisalTime() throws Exception {
+    Path tdx = tmp.resolve("tdx-ear");
+    Run e = run("emulate", "tdx", "--out", tdx.toString(), "--seed", "3", "--issue-time", "2026-11-01T00:00:00Z");
+    assertThat(e.exit()).as(e.err()).isZero();
+    Path jwks = tmp.resolve("tdx-jwks.json");
+    java.time.Instant before = java.time.Instant.now().minusSeconds(1);
+    Run ear = run("verify", tdx.resolve("quote.bin").toString(), "--collateral", tdx.resolve("collateral").toString(),
+        "--trust-emulated-roots", tdx.resolve("roots").toString(), "--at", "2026-11-02T00:00:00Z",
+        "--format", "ear", "--jwks-out", jwks.toString());
+    java.time.Instant after = java.time.Instant.now().plusSeconds(1);
+    assertThat(ear.exit()).as(ear.err()).isZero();
+    var claims = io.guestmem.attestation.ear.EarTokens.verify(ear.out().trim(), Files.readString(jwks), java.time.Instant.now());
+    java.time.Instant iat = ((java.util.Date) claims.get("iat")).toInstant();
+    assertThat(iat).isBetween(before.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), after);
+    assertThat(((java.util.Date) claims.get("exp")).toInstant()).isEqualTo(iat.plus(java.time.Duration.ofMinutes(30)));
+    @SuppressWarnings("unchecked")
+    var submod = (java.util.Map<String, Object>) ((java.util.Map<String, Object>) claims.get("submods")).get("tdx");
+    @SuppressWarnings("unchecked")
+    var verdict = (java.util.Map<String, Object>) submod.get("ear.guestmem.verdict");
+    assertThat(verdict.get("appraisedAt")).isEqualTo("2026-11-02T00:00:00Z");
+    assertThat(submod.get("ear.status")).isEqualTo("affirming");
+  }
 }
