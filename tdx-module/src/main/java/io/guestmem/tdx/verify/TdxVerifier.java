@@ -177,8 +177,9 @@ public final class TdxVerifier implements TeeVerifier {
       TrustAnchor a = path.anchor().get();
       out.trustAnchor(a.name(), a.emulated());
       if (!a.emulated()) {
-        chainOk &= out.check("tdx.pck_chain.root_vendor", HW, a.vendor().equals("intel"), Reason.UNTRUSTED_ROOT,
-            "root " + a.name() + " is not the Intel SGX Root CA");
+        boolean intel = a.vendor().equals("intel");
+        chainOk &= out.check("tdx.pck_chain.root_vendor", HW, intel, Reason.UNTRUSTED_ROOT,
+            intel ? "root " + a.name() + " is Intel's" : "root " + a.name() + " is not the Intel SGX Root CA");
       }
     }
     X509CertificateHolder leaf = chain.get(0);

@@ -220,4 +220,13 @@ class RealTdxVectorsTest {
         "tdx.tcb_info.chain.tcb_signing.validity:cert_expired", "tdx.tcb_info.signer_at_issue:collateral_signer_expired",
         "tdx.tcb_info.fmspc:collateral_mismatch");
   }
+
+  @Test
+  void passingRootVendorCheckSaysTheRootIsIntels() throws Exception {
+    Verdict v = run(c("dcap-qvl tdx_quote", "dcap-qvl/tdx_quote", Coll.NONE, QVL_TDX, TrustStatus.WARNING, null));
+    assertThat(v.check("tdx.pck_chain.root_vendor")).hasValueSatisfying(c -> {
+      assertThat(c.ok()).isTrue();
+      assertThat(c.detail()).isEqualTo("root Intel SGX Root CA is Intel's").doesNotContain("not");
+    });
+  }
 }

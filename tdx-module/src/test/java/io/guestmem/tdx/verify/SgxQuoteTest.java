@@ -66,4 +66,13 @@ class SgxQuoteTest {
     assertThat(verify(q, false).failures()).extracting(f -> f.id() + ":" + f.reason())
         .isEqualTo(List.of("sgx.quote.signature:signature_invalid"));
   }
+
+  @Test
+  void passingRootVendorCheckSaysTheRootIsIntels() throws Exception {
+    Verdict v = verify(TdxVectors.read("dcap-qvl/sgx_quote"), false);
+    assertThat(v.check("sgx.pck_chain.root_vendor")).hasValueSatisfying(c -> {
+      assertThat(c.ok()).isTrue();
+      assertThat(c.detail()).isEqualTo("root Intel SGX Root CA is Intel's").doesNotContain("not");
+    });
+  }
 }
