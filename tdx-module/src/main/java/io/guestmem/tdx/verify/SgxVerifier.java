@@ -176,15 +176,24 @@ public final class SgxVerifier implements TeeVerifier {
     X509CertificateHolder intermediate = chain.get(1);
     X509CertificateHolder root = chain.get(2);
     List<X509CRLHolder> crls = new ArrayList<>(c.crls());
+    boolean pckCrlMalformed = false;
+    boolean rootCrlMalformed = false;
     if (c.directory().isPresent()) {
       CollateralDirectory dir = c.directory().get();
       String ca = Certificates.commonName(intermediate.getSubject()).toLowerCase(java.util.Locale.ROOT).contains("processor")
           ? "processor" : "platform";
+      // each file on its own: a malformed one fails its own check and never hides the other
       try {
         dir.intelPckCrl(ca).ifPresent(x -> crls.add(x.crl()));
+      } catch (IOException | CertificateParseException e) {
+        pckCrlMalformed = true;
+        out.fail("sgx.collateral.pck_crl", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+      }
+      try {
         dir.intelRootCaCrl().ifPresent(crls::add);
       } catch (IOException | CertificateParseException e) {
-        out.fail("sgx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+        rootCrlMalformed = true;
+        out.fail("sgx.collateral.root_crl", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
       }
     }
     Map<String, X509CertificateHolder> signers = new LinkedHashMap<>();
@@ -201,6 +210,9 @@ public final class SgxVerifier implements TeeVerifier {
     Optional<X509CRLHolder> pckCrl = CrlValidator.choose(crls, intermediate.getSubject(), ctx.at());
     if (pckCrl.isPresent()) {
       CrlValidator.check("sgx.pck_crl", pckCrl.get(), intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
+    } else if (pckCrlMalformed) {
+      out.notRun("sgx.pck_crl", Reason.COLLATERAL_MALFORMED, "the PCK CRL of the collateral directory does not parse "
+          + "(sgx.collateral.pck_crl)");
     } else {
       out.notRun("sgx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + Certificates.name(intermediate.getSubject()));
     }
@@ -210,6 +222,9 @@ public final class SgxVerifier implements TeeVerifier {
       subjects.put("intermediate", intermediate);
       subjects.putAll(signers);
       CrlValidator.check("sgx.root_crl", rootCrl.get(), root, subjects, ctx.at(), ctx.cache(), out, HW);
+    } else if (rootCrlMalformed) {
+      out.notRun("sgx.root_crl", Reason.COLLATERAL_MALFORMED, "the Intel SGX Root CA CRL of the collateral directory does "
+          + "not parse (sgx.collateral.root_crl)");
     } else {
       out.notRun("sgx.root_crl", Reason.COLLATERAL_MISSING, "no Intel SGX Root CA CRL");
     }

@@ -331,30 +331,47 @@ public final class TdxVerifier implements TeeVerifier {
     X509CertificateHolder intermediate = chain.get(1);
     X509CertificateHolder root = chain.get(2);
     List<X509CRLHolder> crls = new ArrayList<>(c.crls());
+    // Each file is loaded on its own: a malformed one fails its own check and never hides the others.
+    boolean pckCrlMalformed = false;
+    boolean rootCrlMalformed = false;
     if (dir.isPresent()) {
       String ca = Certificates.commonName(intermediate.getSubject()).toLowerCase(java.util.Locale.ROOT).contains("processor")
           ? "processor" : "platform";
       try {
         dir.get().intelPckCrl(ca).ifPresent(x -> crls.add(x.crl()));
+      } catch (IOException | CertificateParseException e) {
+        pckCrlMalformed = true;
+        out.fail("tdx.collateral.pck_crl", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+      }
+      try {
         dir.get().intelRootCaCrl().ifPresent(crls::add);
       } catch (IOException | CertificateParseException e) {
-        out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
+        rootCrlMalformed = true;
+        out.fail("tdx.collateral.root_crl", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
       }
     }
 
     // TCB Info and QE Identity first: the TCB signing certificate is one more serial for the root CRL.
     Optional<SignedDocument> tcbDoc = c.document(Collateral.TCB_INFO);
     Optional<SignedDocument> qeDoc = c.document(Collateral.QE_IDENTITY);
+    boolean tcbInfoMalformed = false;
+    boolean qeIdentityMalformed = false;
     if (dir.isPresent() && ext != null) {
-      try {
-        if (tcbDoc.isEmpty()) {
+      if (tcbDoc.isEmpty()) {
+        try {
           tcbDoc = dir.get().intelTcbInfo(ext.fmspc().hex());
+        } catch (IOException | CertificateParseException e) {
+          tcbInfoMalformed = true;
+          out.fail("tdx.collateral.tcb_info", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
         }
-        if (qeDoc.isEmpty()) {
+      }
+      if (qeDoc.isEmpty()) {
+        try {
           qeDoc = dir.get().intelQeIdentity();
+        } catch (IOException | CertificateParseException e) {
+          qeIdentityMalformed = true;
+          out.fail("tdx.collateral.qe_identity", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
         }
-      } catch (IOException | CertificateParseException e) {
-        out.fail("tdx.collateral", HW, Reason.COLLATERAL_MALFORMED, e.getMessage());
       }
     }
     Optional<CollateralFetcher> fetcher = c.fetcher();
@@ -389,11 +406,14 @@ public final class TdxVerifier implements TeeVerifier {
     Optional<TcbInfo> tcbInfo = tcbDoc.flatMap(d -> tcbInfo(d, ext, root, ctx, out, signers));
     Optional<QeIdentity> qeIdentity = qeDoc.flatMap(d -> qeIdentity(d, root, ctx, out, signers));
     if (tcbDoc.isEmpty()) {
-      out.notRun("tdx.tcb_info", Reason.COLLATERAL_MISSING, "no TCB Info for FMSPC "
-          + (ext == null ? "?" : ext.fmspc().hex()) + ": platform TCB level and TDX module not evaluated");
+      out.notRun("tdx.tcb_info", tcbInfoMalformed ? Reason.COLLATERAL_MALFORMED : Reason.COLLATERAL_MISSING,
+          (tcbInfoMalformed ? "the TCB Info of the collateral directory does not parse (tdx.collateral.tcb_info)" : "no TCB Info")
+          + " for FMSPC " + (ext == null ? "?" : ext.fmspc().hex()) + ": platform TCB level and TDX module not evaluated");
     }
     if (qeDoc.isEmpty()) {
-      out.notRun("tdx.qe_identity", Reason.COLLATERAL_MISSING, "no QE Identity: QE identity and TCB not evaluated");
+      out.notRun("tdx.qe_identity", qeIdentityMalformed ? Reason.COLLATERAL_MALFORMED : Reason.COLLATERAL_MISSING,
+          (qeIdentityMalformed ? "the QE Identity of the collateral directory does not parse (tdx.collateral.qe_identity)"
+              : "no QE Identity") + ": QE identity and TCB not evaluated");
     }
 
     Optional<X509CRLHolder> pckCrl = CrlValidator.choose(crls, intermediate.getSubject(), ctx.at());
@@ -405,6 +425,9 @@ public final class TdxVerifier implements TeeVerifier {
       X509CRLHolder other = crls.stream().filter(x -> !Certificates.sameName(x.getIssuer(), root.getSubject())).findFirst()
           .orElseThrow();
       CrlValidator.check("tdx.pck_crl", other, intermediate, Map.of("pck", leaf), ctx.at(), ctx.cache(), out, HW);
+    } else if (pckCrlMalformed) {
+      out.notRun("tdx.pck_crl", Reason.COLLATERAL_MALFORMED, "the PCK CRL of the collateral directory does not parse "
+          + "(tdx.collateral.pck_crl): revocation of the PCK certificate not checked");
     } else {
       out.notRun("tdx.pck_crl", Reason.COLLATERAL_MISSING, "no PCK CRL issued by " + Certificates.name(intermediate.getSubject())
           + ": revocation of the PCK certificate not checked");
@@ -415,6 +438,9 @@ public final class TdxVerifier implements TeeVerifier {
       subjects.put("intermediate", intermediate);
       subjects.putAll(signers);
       CrlValidator.check("tdx.root_crl", rootCrl.get(), root, subjects, ctx.at(), ctx.cache(), out, HW);
+    } else if (rootCrlMalformed) {
+      out.notRun("tdx.root_crl", Reason.COLLATERAL_MALFORMED, "the Intel SGX Root CA CRL of the collateral directory does "
+          + "not parse (tdx.collateral.root_crl): revocation of the intermediate and TCB signing certificates not checked");
     } else {
       out.notRun("tdx.root_crl", Reason.COLLATERAL_MISSING, "no Intel SGX Root CA CRL: revocation of the "
           + "intermediate and TCB signing certificates not checked");

@@ -229,4 +229,56 @@ class RealTdxVectorsTest {
       assertThat(c.detail()).isEqualTo("root Intel SGX Root CA is Intel's").doesNotContain("not");
     });
   }
+
+  /** A malformed CRL file in the collateral directory fails its own check and does not hide the other CRL. */
+  @Test
+  void malformedPckCrlFileDoesNotHideTheRootCaCrl() throws Exception {
+    Path d = TdxVectors.bundleDirectory("dcap-qvl/tdx_quote_collateral.json", tmp.resolve("pckcrl-trunc"));
+    Path pckCrl = d.resolve("sgx/certification/v4/pckcrl/platform");
+    byte[] der = java.nio.file.Files.readAllBytes(pckCrl);
+    java.nio.file.Files.write(pckCrl, java.util.Arrays.copyOf(der, der.length / 2));
+    Verdict v = verifyWithDirectory(d);
+    assertThat(v.failures()).extracting(f -> f.id() + ":" + f.reason())
+        .containsExactly("tdx.collateral.pck_crl:collateral_malformed");
+    assertThat(v.check("tdx.collateral.pck_crl").orElseThrow().detail()).contains("pckcrl/platform");
+    assertThat(v.check("tdx.root_crl.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.check("tdx.root_crl.revocation.intermediate")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.notRun()).extracting(n -> n.id() + ":" + n.reason()).containsExactly("tdx.pck_crl:collateral_malformed");
+  }
+
+  @Test
+  void malformedRootCaCrlFileDoesNotHideThePckCrl() throws Exception {
+    Path d = TdxVectors.bundleDirectory("dcap-qvl/tdx_quote_collateral.json", tmp.resolve("rootcrl-trunc"));
+    Path rootCrl = d.resolve("sgx/certification/v4/rootcacrl");
+    byte[] der = java.nio.file.Files.readAllBytes(rootCrl);
+    java.nio.file.Files.write(rootCrl, java.util.Arrays.copyOf(der, der.length / 2));
+    Verdict v = verifyWithDirectory(d);
+    assertThat(v.failures()).extracting(f -> f.id() + ":" + f.reason())
+        .containsExactly("tdx.collateral.root_crl:collateral_malformed");
+    assertThat(v.check("tdx.pck_crl.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.check("tdx.pck_crl.revocation.pck")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.notRun()).extracting(n -> n.id() + ":" + n.reason()).containsExactly("tdx.root_crl:collateral_malformed");
+  }
+
+  @Test
+  void malformedTcbInfoIssuerChainDoesNotHideTheQeIdentity() throws Exception {
+    Path d = TdxVectors.bundleDirectory("dcap-qvl/tdx_quote_collateral.json", tmp.resolve("tcb-chain-garbage"));
+    Path chain;
+    try (var files = java.nio.file.Files.list(d.resolve("tdx/certification/v4/tcb"))) {
+      chain = files.filter(p -> p.toString().endsWith(".issuer-chain")).findFirst().orElseThrow();
+    }
+    java.nio.file.Files.writeString(chain, "-----BEGIN CERTIFICATE-----\nMIIBAAAA\n-----END CERTIFICATE-----\n");
+    Verdict v = verifyWithDirectory(d);
+    assertThat(v.failures()).extracting(f -> f.id() + ":" + f.reason())
+        .containsExactly("tdx.collateral.tcb_info:collateral_malformed");
+    assertThat(v.check("tdx.qe_identity.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.check("tdx.root_crl.revocation.qe_identity_signer")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.notRun()).extracting(n -> n.id() + ":" + n.reason()).contains("tdx.tcb_info:collateral_malformed");
+  }
+
+  private Verdict verifyWithDirectory(Path d) throws Exception {
+    Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC()).register(new TdxVerifier());
+    return verifiers.verify(VerificationRequest.builder().evidence(TdxVectors.read("dcap-qvl/tdx_quote")).at(QVL_TDX)
+        .collateralDir(d).build());
+  }
 }

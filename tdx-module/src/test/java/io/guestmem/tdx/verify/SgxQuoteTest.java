@@ -75,4 +75,23 @@ class SgxQuoteTest {
       assertThat(c.detail()).isEqualTo("root Intel SGX Root CA is Intel's").doesNotContain("not");
     });
   }
+
+  /** A truncated PCK CRL in the collateral directory fails on its own; the Root CA CRL is still checked. */
+  @Test
+  void malformedPckCrlFileDoesNotHideTheRootCaCrl() throws Exception {
+    Path d = TdxVectors.bundleDirectory("dcap-qvl/sgx_quote_collateral.json", tmp.resolve("sgx-trunc"));
+    Path pckCrl = d.resolve("sgx/certification/v4/pckcrl/platform");
+    byte[] der = Files.readAllBytes(pckCrl);
+    // the quote's PCK is issued by the Processor CA, so its CRL is read from pckcrl/processor
+    Files.write(pckCrl.resolveSibling("processor"), java.util.Arrays.copyOf(der, der.length / 2));
+    Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC())
+        .register(new TdxVerifier()).register(new SgxVerifier());
+    Verdict v = verifiers.verify(VerificationRequest.builder().evidence(TdxVectors.read("dcap-qvl/sgx_quote")).at(AT)
+        .collateralDir(d).build());
+    assertThat(v.failures()).extracting(f -> f.id() + ":" + f.reason())
+        .containsExactly("sgx.collateral.pck_crl:collateral_malformed");
+    assertThat(v.check("sgx.root_crl.signature")).hasValueSatisfying(c -> assertThat(c.ok()).isTrue());
+    assertThat(v.notRun()).extracting(n -> n.id() + ":" + n.reason())
+        .contains("sgx.pck_crl:collateral_malformed").doesNotContain("sgx.root_crl:collateral_missing");
+  }
 }
