@@ -98,7 +98,7 @@ public final class Verifiers {
       policyFiles.put(key, new CompiledPolicyFile(content, p));
       return p;
     } catch (IOException e) {
-      throw new InvalidRequestException("bad_file", "cannot read policy " + file + ": " + e.getMessage(), e);
+      throw new InvalidRequestException("bad_file", "cannot read policy " + file + ": " + why(e), e);
     } catch (PolicyException e) {
       throw new InvalidRequestException("bad_policy", file + ": " + e.getMessage(), e);
     }
@@ -108,6 +108,12 @@ public final class Verifiers {
   public Verdict verify(VerificationRequest request) throws InvalidRequestException {
     byte[] buffer = request.evidence().isPresent() ? request.evidence().get() : read(request.evidenceFile().get());
     int off = request.reportOffset();
+    if (buffer.length == 0) {
+      // the code stays bad_offset (no report at any offset; vector v4-missing-evidence), the message says why
+      throw new InvalidRequestException("bad_offset", request.evidenceFile().isPresent()
+          ? "evidence file " + request.evidenceFile().get() + " is empty (0 bytes): there is no quote or report to verify"
+          : "the evidence is empty (0 bytes): there is no quote or report to verify");
+    }
     if (off >= buffer.length) {
       throw new InvalidRequestException("bad_offset", "report offset " + off + " is beyond the "
           + buffer.length + "-byte evidence buffer");
@@ -186,7 +192,21 @@ public final class Verifiers {
     try {
       return Files.readAllBytes(p);
     } catch (IOException e) {
-      throw new InvalidRequestException("bad_file", "cannot read " + p + ": " + e.getMessage(), e);
+      throw new InvalidRequestException("bad_file", "cannot read " + p + ": " + why(e), e);
     }
+  }
+
+  /** Why a file could not be read, in words (an NIO exception's message is often just the path). */
+  static String why(IOException e) {
+    if (e instanceof java.nio.file.NoSuchFileException) {
+      return "no such file";
+    }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      return "permission denied";
+    }
+    if (e instanceof java.nio.file.FileSystemException f && f.getReason() != null) {
+      return f.getReason();
+    }
+    return e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
   }
 }

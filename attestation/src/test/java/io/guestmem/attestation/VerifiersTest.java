@@ -96,6 +96,33 @@ class VerifiersTest {
   }
 
   @Test
+  void requestErrorsSayWhy(@TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("missing.bin");
+    assertThatThrownBy(() -> verifiers().verify(VerificationRequest.builder().evidenceFile(missing).build()))
+        .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+          assertThat(e.reason()).isEqualTo("bad_file");
+          assertThat(e.getMessage()).isEqualTo("cannot read " + missing + ": no such file");
+        });
+    assertThatThrownBy(() -> verifiers().verify(VerificationRequest.builder().evidence(new byte[] {1})
+        .policyFile(missing).build()))
+        .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+          assertThat(e.reason()).isEqualTo("bad_file");
+          assertThat(e.getMessage()).isEqualTo("cannot read policy " + missing + ": no such file");
+        });
+    Path empty = Files.write(dir.resolve("empty.bin"), new byte[0]);
+    assertThatThrownBy(() -> verifiers().verify(VerificationRequest.builder().evidenceFile(empty).build()))
+        .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+          assertThat(e.reason()).isEqualTo("bad_offset");
+          assertThat(e.getMessage()).startsWith("evidence file " + empty + " is empty (0 bytes)").doesNotContain("offset");
+        });
+    assertThatThrownBy(() -> verifiers().verify(VerificationRequest.builder().evidence(new byte[0]).build()))
+        .isInstanceOfSatisfying(InvalidRequestException.class, e -> {
+          assertThat(e.reason()).isEqualTo("bad_offset");
+          assertThat(e.getMessage()).startsWith("the evidence is empty (0 bytes)");
+        });
+  }
+
+  @Test
   void policyFile_isCompiledOnce_andRecompiledWhenItChanges(@TempDir Path dir) throws Exception {
     Verifiers v = verifiers();
     Path p = Files.writeString(dir.resolve("policy.json"), "{\"id\":\"policy://a\",\"fake\":{\"expect\":\"hello\"}}");

@@ -99,9 +99,18 @@ final class VerifyCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     if (!Set.of("table", "json", "ear").contains(format)) {
-      err.println("guestmem verify: --format must be table, json or ear");
-      err.flush();
-      return Main.EXIT_USAGE;
+      return badArgument(err, "--format must be table, json or ear, not " + format);
+    }
+    if (reportOffset < 0) {
+      return badArgument(err, "--report-offset must not be negative: " + reportOffset);
+    }
+    byte[] nonceBytes = null;
+    if (nonce != null) {
+      try {
+        nonceBytes = HexFormat.of().parseHex(nonce.startsWith("0x") ? nonce.substring(2) : nonce);
+      } catch (IllegalArgumentException e) {
+        return badArgument(err, "--nonce is not an even number of hexadecimal digits: " + nonce);
+      }
     }
     try {
       VerificationRequest.Builder b = VerificationRequest.builder().evidenceFile(evidence).reportOffset(reportOffset);
@@ -131,9 +140,7 @@ final class VerifyCommand implements Callable<Integer> {
       if (at != null) {
         b.at(OffsetDateTime.parse(at).toInstant());
       }
-      byte[] nonceBytes = null;
-      if (nonce != null) {
-        nonceBytes = HexFormat.of().parseHex(nonce.startsWith("0x") ? nonce.substring(2) : nonce);
+      if (nonceBytes != null) {
         b.nonce(nonceBytes);
       }
       Verdict v = Verifiers.discover().verify(b.build());
@@ -161,14 +168,26 @@ final class VerifyCommand implements Callable<Integer> {
       err.flush();
       return Main.EXIT_USAGE;
     } catch (DateTimeParseException e) {
-      err.println("guestmem verify: --at is not RFC 3339: " + at);
+      return badArgument(err, "--at is not RFC 3339 (e.g. 2026-01-31T12:00:00Z): " + at);
+    } catch (IOException e) {
+      // --ear-key / --jwks-out: name the file and say why
+      String why = e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+          : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+          : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+      String file = e instanceof java.nio.file.FileSystemException f ? f.getFile() + ": " : "";
+      err.println("guestmem verify: bad_file: " + file + why);
       err.flush();
       return Main.EXIT_USAGE;
-    } catch (IllegalArgumentException | IOException e) {
-      err.println("guestmem verify: " + e.getMessage());
-      err.flush();
-      return Main.EXIT_USAGE;
+    } catch (IllegalArgumentException e) {
+      return badArgument(err, e.getMessage());
     }
+  }
+
+  /** An argument error: {@code guestmem verify: bad_argument: <what>}, exit 2. */
+  private static int badArgument(PrintWriter err, String message) {
+    err.println("guestmem verify: bad_argument: " + message);
+    err.flush();
+    return Main.EXIT_USAGE;
   }
 
   /**

@@ -139,4 +139,39 @@ class VerifyCommandTest {
     assertThat(verdict.get("appraisedAt")).isEqualTo("2026-11-02T00:00:00Z");
     assertThat(submod.get("ear.status")).isEqualTo("affirming");
   }
+
+  /** Input errors exit 2 and say, with a reason code, which argument or file is wrong and why. */
+  @Test
+  void inputErrorsNameTheArgumentAndTheCause() throws Exception {
+    String report = snp.resolve("report.bin").toString();
+    Run nonce = run("verify", report, "--nonce", "zz");
+    assertThat(nonce.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(nonce.err().trim()).isEqualTo("guestmem verify: bad_argument: --nonce is not an even number of hexadecimal digits: zz");
+
+    Run odd = run("verify", report, "--nonce", "abc");
+    assertThat(odd.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(odd.err()).contains("bad_argument: --nonce");
+
+    Run offset = run("verify", report, "--report-offset", "-5");
+    assertThat(offset.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(offset.err().trim()).isEqualTo("guestmem verify: bad_argument: --report-offset must not be negative: -5");
+
+    Run at = run("verify", report, "--at", "yesterday");
+    assertThat(at.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(at.err()).contains("bad_argument: --at is not RFC 3339");
+
+    Path missing = tmp.resolve("nonexistent.bin");
+    Run file = run("verify", missing.toString());
+    assertThat(file.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(file.err().trim()).isEqualTo("guestmem verify: bad_file: cannot read " + missing + ": no such file");
+
+    Path empty = Files.write(tmp.resolve("empty.bin"), new byte[0]);
+    Run none = run("verify", empty.toString());
+    assertThat(none.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(none.err()).contains("evidence file " + empty + " is empty (0 bytes)").doesNotContain("beyond");
+
+    Run key = run("verify", report, "--format", "ear", "--ear-key", tmp.resolve("no/such/dir/key.jwk").toString());
+    assertThat(key.exit()).isEqualTo(Main.EXIT_USAGE);
+    assertThat(key.err()).contains("bad_file: ", "no such file or directory");
+  }
 }
