@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
  * The {@code guestmem} command line: one process that serves, probes, emulates and verifies.
  *
  * <p>Exit codes: 0 success; 1 the service refused or failed; 2 usage or input errors;
- * 3 evidence that did not verify.
+ * 3 a verdict that is contraindicated ({@code verify}).
  */
 @Command(
     name = "guestmem",
