@@ -38,8 +38,8 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "verify", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Verify a TDX quote or SNP report (the TEE is detected from the bytes) against collateral and a policy.",
-        "Exit: 0 status affirming or warning (no check failed), 3 status contraindicated (some check failed,",
-        "  including TCB level, policy, reference values and nonce), 2 usage or input error."})
+        "Exit: 0 status affirming or warning (no check failed); 3 status contraindicated (some check failed, "
+            + "including TCB level, policy, reference values and nonce); 2 usage or input error."})
 final class VerifyCommand implements Callable<Integer> {
   static final int EXIT_NOT_VERIFIED = 3;
 

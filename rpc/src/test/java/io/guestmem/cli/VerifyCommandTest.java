@@ -174,4 +174,12 @@ class VerifyCommandTest {
     assertThat(key.exit()).isEqualTo(Main.EXIT_USAGE);
     assertThat(key.err()).contains("bad_file: ", "no such file or directory");
   }
+
+  @Test
+  void helpStatesTheOneExitRule() {
+    Run help = run("verify", "--help");
+    String text = help.out().replaceAll("\\s+", " ");
+    assertThat(text).contains("Exit: 0 status affirming or warning (no check failed); 3 status contraindicated (some check failed,"
+        + " including TCB level, policy, reference values and nonce); 2 usage or input error.").doesNotContain("authentic");
+  }
 }
