@@ -81,9 +81,8 @@ class SgxQuoteTest {
   void malformedPckCrlFileDoesNotHideTheRootCaCrl() throws Exception {
     Path d = TdxVectors.bundleDirectory("dcap-qvl/sgx_quote_collateral.json", tmp.resolve("sgx-trunc"));
     Path pckCrl = d.resolve("sgx/certification/v4/pckcrl/platform");
-    byte[] der = Files.readAllBytes(pckCrl);
     // the quote's PCK is issued by the Processor CA, so its CRL is read from pckcrl/processor
-    Files.write(pckCrl.resolveSibling("processor"), java.util.Arrays.copyOf(der, der.length / 2));
+    TdxVectors.writeFirstHalf(pckCrl, pckCrl.resolveSibling("processor"));
     Verifiers verifiers = new Verifiers(VerifiedCache.disabled(), Clock.systemUTC())
         .register(new TdxVerifier()).register(new SgxVerifier());
     Verdict v = verifiers.verify(VerificationRequest.builder().evidence(TdxVectors.read("dcap-qvl/sgx_quote")).at(AT)

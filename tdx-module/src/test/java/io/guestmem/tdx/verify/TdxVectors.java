@@ -70,6 +70,12 @@ final class TdxVectors {
     }
   }
 
+  /** Writes the first half of {@code from}'s bytes to {@code to} (a truncated DER file, e.g. a CRL cut short). */
+  static void writeFirstHalf(Path from, Path to) throws IOException {
+    byte[] der = Files.readAllBytes(from);
+    Files.write(to, java.util.Arrays.copyOf(der, der.length / 2));
+  }
+
   /**
    * Lays a dcap-qvl collateral bundle out as an offline collateral directory (PCS layout) under
    * {@code into}, a temporary directory outside the project.
